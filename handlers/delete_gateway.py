@@ -1,0 +1,12 @@
+"""`delete_gateway`: see CONTRACT.md, "Actions"."""
+
+from handlers.dispatcher import action
+from services.context import Call
+from services.gateway import gateway_flow
+from services.gateway.gateway_flow import Result
+from services.gateway.models import DeleteGatewayData
+
+
+@action("delete_gateway", model=DeleteGatewayData, mutating=True)
+def delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
+    return gateway_flow.delete_gateway(call, data)

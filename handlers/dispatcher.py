@@ -1,0 +1,160 @@
+"""Maps an event's `action` to its handler and wraps every answer in the
+contract's envelope (CONTRACT.md, "Request" and "Response").
+
+Each `handlers/<action>.py` registers itself with `@action(...)`; the
+dispatcher validates the envelope and the action's data, builds the `Call`
+(who, which request, how much time is left), runs the handler, and turns any
+`RegistryError` into the error envelope. Nothing raises to the Lambda
+runtime and no traceback reaches a caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from services.context import Call, request_hash
+from services.errors import (
+    BadRequestError,
+    InternalError,
+    RegistryError,
+    RequestValidationError,
+    UnknownActionError,
+)
+from services.gateway.gateway_flow import Result
+from services.logging import logger
+from services.models import Envelope
+from services.runtime import Runtime
+
+Handler = Callable[[Call, Any], Result]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    model: type[BaseModel]
+    handler: Handler
+    mutating: bool
+
+
+_ACTIONS: dict[str, ActionSpec] = {}
+
+
+def action(name: str, *, model: type[BaseModel], mutating: bool) -> Callable[[Handler], Handler]:
+    """Register a handler for `name`; its data is validated with `model`."""
+
+    def register(handler: Handler) -> Handler:
+        if name in _ACTIONS:  # pragma: no cover - a programming error
+            raise RuntimeError(f"action {name} registered twice")
+        _ACTIONS[name] = ActionSpec(name, model, handler, mutating)
+        return handler
+
+    return register
+
+
+def registered_actions() -> dict[str, ActionSpec]:
+    return dict(_ACTIONS)
+
+
+def _field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
+    # Never echo the input: a rejected field may hold a secret.
+    return [
+        {"field": prefix + ".".join(str(p) for p in err["loc"]) or prefix.rstrip("."), "message": err["msg"]}
+        for err in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+def envelope(
+    action_name: str | None, request_id: str | None, result: Result | None, error: RegistryError | None
+) -> dict[str, Any]:
+    if error is not None:
+        return {
+            "ok": False,
+            "status": error.status,
+            "action": action_name,
+            "request_id": request_id,
+            "data": None,
+            "error": error.to_dict(),
+        }
+    assert result is not None  # noqa: S101
+    return {
+        "ok": True,
+        "status": result.status,
+        "action": action_name,
+        "request_id": request_id,
+        "data": result.data,
+        "error": None,
+    }
+
+
+def _parse(event: Any) -> tuple[Envelope, ActionSpec]:
+    if not isinstance(event, dict):
+        raise BadRequestError("the event must be a JSON object")
+    name = event.get("action")
+    if not isinstance(name, str) or not name:
+        raise BadRequestError("the event has no action", [{"field": "action", "message": "required"}])
+    spec = _ACTIONS.get(name)
+    if spec is None:
+        raise UnknownActionError(
+            f"unknown action {name[:64]!r}",
+            [{"field": "action", "message": "one of " + ", ".join(sorted(_ACTIONS))}],
+        )
+    try:
+        request = Envelope.model_validate(event)
+    except ValidationError as exc:
+        raise BadRequestError("the event is malformed", _field_errors(exc)) from None
+    if spec.mutating:
+        missing = [f for f in ("request_id", "actor") if getattr(request, f) is None]
+        if missing:
+            raise BadRequestError(
+                f"{' and '.join(missing)} required for {name}",
+                [{"field": f, "message": "required for this action"} for f in missing],
+            )
+    return request, spec
+
+
+def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime]) -> dict[str, Any]:
+    name = event.get("action") if isinstance(event, dict) else None
+    request_id = event.get("request_id") if isinstance(event, dict) else None
+    name = name if isinstance(name, str) else None
+    request_id = request_id if isinstance(request_id, str) and len(request_id) <= 128 else None
+    logger.append_keys(action=name, request_id=request_id)
+    try:
+        request, spec = _parse(event)
+        try:
+            data = spec.model.model_validate(request.data)
+        except ValidationError as exc:
+            raise RequestValidationError(f"invalid data for {spec.name}", _field_errors(exc, "data.")) from None
+        rt = runtime if isinstance(runtime, Runtime) else runtime()
+        now = rt.clock()
+        remaining = (
+            context.get_remaining_time_in_millis() / 1000.0
+            if context is not None and hasattr(context, "get_remaining_time_in_millis")
+            else rt.default_budget_seconds
+        )
+        call = Call(
+            runtime=rt,
+            action=spec.name,
+            request_id=request.request_id,
+            actor=request.actor,
+            request_hash=request_hash(spec.name, data.model_dump(mode="json")),
+            deadline=now + remaining,
+        )
+        logger.info("request", extra={"step": "request", "outcome": "received", "team": call.actor.team if call.actor else None})
+        result = spec.handler(call, data)
+    except RegistryError as exc:
+        logger.info("response", extra={"step": "response", "outcome": exc.code, "status": exc.status})
+        return envelope(name, request_id, None, exc)
+    except Exception:
+        # A fault of ours: the log keeps the traceback, the caller gets a
+        # reference to it and nothing else.
+        logger.exception("response", extra={"step": "response", "outcome": "InternalError", "status": 500})
+        return envelope(name, request_id, None, InternalError(f"internal error; quote request_id {request_id} to the operators"))
+    else:
+        logger.info("response", extra={"step": "response", "outcome": "ok", "status": result.status})
+        return envelope(name, request_id, result, None)
+    finally:
+        logger.remove_keys(["action", "request_id"])

@@ -1,0 +1,12 @@
+"""`get_gateway`: see CONTRACT.md, "Actions"."""
+
+from handlers.dispatcher import action
+from services.context import Call
+from services.gateway import gateway_flow
+from services.gateway.gateway_flow import Result
+from services.gateway.models import GetGatewayData
+
+
+@action("get_gateway", model=GetGatewayData, mutating=False)
+def get_gateway(call: Call, data: GetGatewayData) -> Result:
+    return gateway_flow.get_gateway(call, data)

@@ -1,0 +1,12 @@
+"""`list_gateways`: see CONTRACT.md, "Actions"."""
+
+from handlers.dispatcher import action
+from services.context import Call
+from services.gateway import gateway_flow
+from services.gateway.gateway_flow import Result
+from services.gateway.models import ListGatewaysData
+
+
+@action("list_gateways", model=ListGatewaysData, mutating=False)
+def list_gateways(call: Call, data: ListGatewaysData) -> Result:
+    return gateway_flow.list_gateways(call, data)

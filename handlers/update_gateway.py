@@ -1,0 +1,12 @@
+"""`update_gateway`: see CONTRACT.md, "Actions"."""
+
+from handlers.dispatcher import action
+from services.context import Call
+from services.gateway import gateway_flow
+from services.gateway.gateway_flow import Result
+from services.gateway.models import UpdateGatewayData
+
+
+@action("update_gateway", model=UpdateGatewayData, mutating=True)
+def update_gateway(call: Call, data: UpdateGatewayData) -> Result:
+    return gateway_flow.update_gateway(call, data)

@@ -1,0 +1,161 @@
+"""AgentCore Gateway's documented behaviour, on top of moto 5.2.
+
+moto serves gateways and targets but is more lenient than AgentCore. This
+layer adds the rules below, so the registry is tested against AgentCore's
+behaviour rather than moto's leniency. It patches moto's backend and
+response classes in this process; `install()` is idempotent. The tests,
+`registry local moto-server` and `registry demo` all install it.
+
+Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/latest/APIReference/):
+
+1. clientToken (API_CreateGateway.html, "clientToken"): "If this token
+   matches a previous request, the service ignores the request, but doesn't
+   return an error." The same token returns the gateway it created. moto
+   ignores the token. (The same token with other parameters is not
+   documented; we answer ConflictException as most AWS APIs do.)
+2. Unique names (API_CreateGateway.html, "name": "The name must be unique
+   within your account"; API_CreateGatewayTarget.html: "unique within the
+   gateway"): a duplicate is ConflictException (409). moto accepts it.
+3. DeleteGateway with targets: AgentCore refuses with ValidationException
+   ("Gateway has targets associated with it. Delete all targets before
+   deleting the gateway."); moto deletes the targets with the gateway.
+4. Statuses (API_GetGateway.html, GatewayStatus: CREATING | UPDATING |
+   UPDATE_UNSUCCESSFUL | DELETING | READY | FAILED, with statusReasons):
+   moto never reaches FAILED and leaves an updated gateway UPDATING. Here an
+   update settles to READY, and a gateway created with the tag
+   `emulator:fail` = <reason> ends FAILED with that reason: the way tests
+   make AgentCore fail across a process boundary.
+5. CreateGatewayTarget on a gateway that is not READY is refused with
+   ValidationException (AgentCore only accepts targets on a READY gateway).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from moto.bedrockagentcorecontrol import models, responses
+from moto.bedrockagentcorecontrol.exceptions import (
+    BedrockAgentCoreControlClientError,
+    ConflictException,
+)
+from moto.core.responses import ActionResult
+
+FAIL_TAG = "emulator:fail"
+
+_lock = threading.RLock()
+_installed = False
+
+
+class ValidationException(BedrockAgentCoreControlClientError):
+    code = "ValidationException"
+
+
+def _tokens(backend: Any) -> dict[str, tuple[str, str]]:
+    # clientToken -> (gateway id, fingerprint of the request parameters)
+    return backend.__dict__.setdefault("_emulator_client_tokens", {})  # type: ignore[no-any-return]
+
+
+def install() -> None:
+    global _installed  # noqa: PLW0603
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+
+    original_create_response = responses.BedrockAgentCoreControlResponse.create_gateway
+    original_create = models.BedrockAgentCoreControlBackend.create_gateway
+    original_delete = models.BedrockAgentCoreControlBackend.delete_gateway
+    original_create_target = models.BedrockAgentCoreControlBackend.create_gateway_target
+    original_update_target = models.BedrockAgentCoreControlBackend.update_gateway_target
+    original_to_dict = models.Gateway.to_dict
+    original_gateway_update = models.Gateway.update
+    original_target_update = models.GatewayTarget.update
+
+    def create_gateway_response(self: Any) -> ActionResult:
+        params = self._get_params()
+        token = params.get("clientToken")
+        fingerprint = json.dumps(
+            {k: v for k, v in params.items() if k != "clientToken"}, sort_keys=True, default=str
+        )
+        with _lock:
+            known = _tokens(self.backend).get(token) if token else None
+            if known is not None:
+                gateway_id, seen = known
+                if seen != fingerprint:
+                    raise ConflictException("clientToken was already used with other parameters")
+                gateway = self.backend.gateways.get(gateway_id)
+                if gateway is not None:
+                    return ActionResult(gateway.to_dict())
+            result = original_create_response(self)
+            if token:
+                created = next(g for g in self.backend.gateways.values() if g.name == params["name"])
+                _tokens(self.backend)[token] = (created.gateway_id, fingerprint)
+            return result
+
+    def create_gateway(self: Any, *args: Any, **kwargs: Any) -> Any:
+        name = kwargs["name"]
+        with _lock:
+            if any(g.name == name for g in self.gateways.values()):
+                raise ConflictException(f"A gateway with name {name} already exists")
+            gateway = original_create(self, *args, **kwargs)
+        reason = (kwargs.get("tags") or {}).get(FAIL_TAG)
+        if reason:
+            gateway._transitions = [("CREATING", "FAILED")]
+            gateway.emulator_status_reasons = [reason]
+        return gateway
+
+    def delete_gateway(self: Any, gateway_identifier: str) -> Any:
+        with _lock:
+            gateway = self._get_gateway(gateway_identifier)
+            if any(gid == gateway.gateway_id for gid, _ in self.gateway_targets):
+                raise ValidationException(
+                    "Gateway has targets associated with it. Delete all targets before deleting the gateway."
+                )
+            return original_delete(self, gateway_identifier)
+
+    def gateway_to_dict(self: Any) -> dict[str, Any]:
+        result = original_to_dict(self)
+        reasons = getattr(self, "emulator_status_reasons", None)
+        if reasons and result.get("status") == "FAILED":
+            result["statusReasons"] = list(reasons)
+        return result
+
+    def gateway_update(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_gateway_update(self, *args, **kwargs)
+        self._transitions = [("CREATING", "READY"), ("UPDATING", "READY")]
+
+    def target_update(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_target_update(self, *args, **kwargs)
+        self._transitions = [("CREATING", "READY"), ("UPDATING", "READY")]
+
+    def create_gateway_target(self: Any, gateway_identifier: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            gateway = self._get_gateway(gateway_identifier)
+            if gateway.status != "READY":
+                raise ValidationException(f"Gateway {gateway.gateway_id} is {gateway.status}, not READY")
+            if any(t.name == name for (gid, _), t in self.gateway_targets.items() if gid == gateway.gateway_id):
+                raise ConflictException(f"A target with name {name} already exists in this gateway")
+            return original_create_target(self, gateway_identifier, name, *args, **kwargs)
+
+    def update_gateway_target(self: Any, gateway_identifier: str, target_id: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            gateway = self._get_gateway(gateway_identifier)
+            clash = any(
+                t.name == name and tid != target_id
+                for (gid, tid), t in self.gateway_targets.items()
+                if gid == gateway.gateway_id
+            )
+            if clash:
+                raise ConflictException(f"A target with name {name} already exists in this gateway")
+            return original_update_target(self, gateway_identifier, target_id, name, *args, **kwargs)
+
+    responses.BedrockAgentCoreControlResponse.create_gateway = create_gateway_response  # type: ignore[method-assign]
+    models.BedrockAgentCoreControlBackend.create_gateway = create_gateway  # type: ignore[method-assign]
+    models.BedrockAgentCoreControlBackend.delete_gateway = delete_gateway  # type: ignore[method-assign]
+    models.BedrockAgentCoreControlBackend.create_gateway_target = create_gateway_target  # type: ignore[method-assign]
+    models.BedrockAgentCoreControlBackend.update_gateway_target = update_gateway_target  # type: ignore[method-assign]
+    models.Gateway.to_dict = gateway_to_dict  # type: ignore[method-assign]
+    models.Gateway.update = gateway_update  # type: ignore[method-assign]
+    models.GatewayTarget.update = target_update  # type: ignore[method-assign]

@@ -1,0 +1,1 @@
+"""Services of the AgentCore tool registry: AWS adapters and the safe flows."""

@@ -1,0 +1,59 @@
+"""One invocation: who asks, which request, and how much time is left."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from services.models import Actor
+from services.runtime import Runtime
+
+# Time kept back from the Lambda deadline for the last DynamoDB write, so a
+# flow whose polls ran out can still record where it stopped.
+DEADLINE_MARGIN_SECONDS = 5.0
+
+
+def request_hash(action: str, data: dict[str, Any]) -> str:
+    """Fingerprint of what a request asks: its action and canonical data."""
+    canonical = json.dumps({"action": action, "data": data}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Call:
+    runtime: Runtime
+    action: str
+    request_id: str | None
+    actor: Actor | None
+    request_hash: str
+    # Epoch seconds when the Lambda will be stopped. Leases last until then;
+    # polls stop DEADLINE_MARGIN_SECONDS before it.
+    deadline: float
+
+    def now(self) -> float:
+        return self.runtime.clock()
+
+    def now_iso(self) -> str:
+        return iso(self.now())
+
+    @property
+    def poll_deadline(self) -> float:
+        return self.deadline - DEADLINE_MARGIN_SECONDS
+
+    @property
+    def who(self) -> str:
+        return self.actor.user if self.actor else "unknown"
+
+    @property
+    def rid(self) -> str:
+        """The request id of a mutation (the dispatcher guarantees one)."""
+        if self.request_id is None:  # pragma: no cover - dispatcher refuses this
+            raise RuntimeError("mutation without request_id")
+        return self.request_id

@@ -1,0 +1,1 @@
+"""Gateways: AgentCore adapter, request models and the safe flow."""

@@ -1,0 +1,705 @@
+"""The safe flow for gateways: DynamoDB and AgentCore kept in step.
+
+CREATE  validate -> PENDING (record, name claim and ledger in one
+        transaction) -> CreateGateway with a clientToken -> poll -> ACTIVE.
+UPDATE  validate -> check the record -> lease + pending change -> UpdateGateway
+        -> poll -> apply the change.
+DELETE  check -> DELETING -> DeleteGateway -> poll until gone -> DELETED.
+
+Every write is conditional on the version it read, so two writers never both
+win. A lease (the request id and the Lambda's deadline) marks who is working
+on a record; a request whose process died leaves its lease to expire, and the
+same request sent again (or `reconcile`) resumes from the recorded state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from services.context import Call
+from services.errors import (
+    ConflictError,
+    ForbiddenError,
+    InProgressError,
+    InternalError,
+    NotFoundError,
+    RegistryError,
+    RequestValidationError,
+    UpstreamError,
+    UpstreamUnavailableError,
+    error_from_dict,
+)
+from services.gateway.gateway_service import GatewayService, client_token, summarize
+from services.gateway.models import (
+    CreateGatewayData,
+    DeleteGatewayData,
+    GetGatewayData,
+    ListGatewaysData,
+    UpdateGatewayData,
+)
+from services.logging import log_step
+from services.records import audit, dynamo, ledger
+from services.records.dynamo import Condition, WriteCancelled
+from services.records.record_store import (
+    RECORD_TYPE_INDEX,
+    TEAM_INDEX,
+    RecordStore,
+    gateway_key,
+    gateway_name_key,
+)
+
+# Attributes that are the flow's own bookkeeping, not part of the record a
+# caller sees.
+_INTERNAL = ("lease", "pending", "prev_status", "record_type", "request_hash")
+_CONFIG_FIELDS = ("description", "authorizer_type", "authorizer", "tags")
+
+
+@dataclass(frozen=True)
+class Result:
+    status: int
+    data: dict[str, Any]
+
+
+def public_view(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in _INTERNAL}
+
+
+def gateway_id_for(request_id: str) -> str:
+    """A create's record id, derived from its request id: a retried create
+    lands on the same key, which is how the store tells a retry from a new
+    request."""
+    return "gw-" + hashlib.sha256(f"gateway:{request_id}".encode()).hexdigest()[:20]
+
+
+def _store(call: Call) -> RecordStore:
+    settings = call.runtime.settings
+    return RecordStore(call.runtime.dynamodb, settings.gateways_table_name, settings.tools_table_name)
+
+
+def _service(call: Call) -> GatewayService:
+    return GatewayService(call.runtime.agentcore, call.runtime.settings.gateway_role_arn)
+
+
+def _table(call: Call) -> str:
+    return call.runtime.settings.gateways_table_name
+
+
+def _error_record(call: Call, error: RegistryError, step: str) -> dict[str, Any]:
+    code = error.details[0].get("code", error.code) if error.details else error.code
+    return {"code": code, "message": error.message, "step": step, "at": call.now_iso()}
+
+
+def _live_lease(call: Call, record: dict[str, Any]) -> dict[str, Any] | None:
+    lease = record.get("lease")
+    if lease and float(lease["until"]) > call.now():
+        return dict(lease)
+    return None
+
+
+def _transition(
+    call: Call,
+    record: dict[str, Any],
+    *,
+    outcome: str,
+    set_: dict[str, Any] | None = None,
+    remove: tuple[str, ...] = (),
+    expect: Condition | None = None,
+    extra: tuple[dict[str, Any], ...] = (),
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """Write the next version of a record, conditioned on the version read,
+    with `extra` writes in the same transaction. Returns the new record."""
+    version = int(record["version"]) + 1
+    changes = {
+        **(set_ or {}),
+        "version": version,
+        "updated_at": call.now_iso(),
+        "updated_by": call.who,
+        "request_id": call.request_id,
+        "audit": audit.appended(
+            record,
+            audit.entry(call, outcome, version=version, status=(set_ or {}).get("status", record.get("status")), detail=detail),
+        ),
+    }
+    condition = (expect or Condition()).equals("version", record["version"])
+    operation = dynamo.update(_table(call), gateway_key(record["gateway_id"]), changes, remove, condition)
+    _store(call).write([operation, *extra])
+    new = {**record, **changes}
+    for attr in remove:
+        new.pop(attr, None)
+    log_step(outcome, "ok", gateway_id=record["gateway_id"], version=version, status=new.get("status"))
+    return new
+
+
+def _authorize(call: Call, record: dict[str, Any]) -> None:
+    actor = call.actor
+    if actor is None or (actor.team != record.get("team") and not actor.is_admin):
+        raise ForbiddenError(
+            f"team {actor.team if actor else None!r} does not own gateway {record['gateway_id']}; "
+            "only the owning team or an admin may change it"
+        )
+
+
+def _load(call: Call, gateway_id: str) -> dict[str, Any]:
+    record = _store(call).get_gateway(gateway_id)
+    if record is None or record.get("status") == "DELETED":
+        raise NotFoundError(f"no gateway {gateway_id}")
+    return record
+
+
+# ---------------------------------------------------------------- replays
+
+
+def _replay(call: Call) -> Result | None:
+    """If this request id was seen before: its outcome, or a resume.
+
+    Returns None when the request id is new.
+    """
+    store = _store(call)
+    entry = store.get_ledger(call.rid)
+    if entry is None:
+        return None
+    ledger.check_same_request(call, entry)
+    record = store.get_gateway(str(entry["resource_id"]))
+    if entry.get("state") == ledger.COMPLETED:
+        log_step("replay", "completed", gateway_id=entry["resource_id"])
+        if entry.get("outcome_error"):
+            raise error_from_dict(entry["outcome_error"])
+        if record is None:  # pragma: no cover - records are never removed
+            raise InternalError("the record of this request is missing")
+        return Result(int(entry["outcome_status"]), public_view(record))
+    if record is None:  # pragma: no cover - the ledger and record are written together
+        raise InternalError("the record of this request is missing")
+    lease = _live_lease(call, record)
+    if lease is not None:
+        if lease.get("request_id") == call.request_id:
+            raise InProgressError(
+                f"request {call.rid} is still being worked on; retry after {int(lease['until'] - call.now()) + 1}s"
+            )
+        raise ConflictError(f"gateway {record['gateway_id']} is being changed by another request")
+    return _resume(call, record)
+
+
+def _resume(call: Call, record: dict[str, Any]) -> Result:
+    """Take over a record whose lease expired and finish what it records."""
+    log_step("resume", "started", gateway_id=record["gateway_id"], status=record.get("status"))
+    taken = _transition(
+        call,
+        record,
+        outcome="resumed",
+        set_={"lease": {"request_id": call.rid, "until": call.deadline}},
+        expect=Condition().lease_free(call.now()),
+    )
+    status = taken.get("status")
+    if status == "PENDING":
+        return _drive_create(call, taken, resumed=True)
+    if status == "DELETING":
+        return _drive_delete(call, taken)
+    if taken.get("pending") is not None:
+        return _drive_update(call, taken)
+    released = _transition(call, taken, outcome="resumed-nothing-to-do", remove=("lease",))
+    return Result(200, public_view(released))
+
+
+def _refuse(call: Call, error: RegistryError) -> RegistryError:
+    """A state check failed: unless this is a replay, refuse with `error`."""
+    replay = _replay(call)
+    if replay is not None:
+        raise _ReplayResult(replay)
+    return error
+
+
+class _ReplayResult(Exception):
+    def __init__(self, result: Result) -> None:
+        self.result = result
+
+
+def _supersede(call: Call, record: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Close the ledger of a request whose process died holding the record,
+    so replaying it answers Conflict instead of resuming stale work."""
+    lease = record.get("lease")
+    if not lease or lease.get("request_id") in (None, call.request_id):
+        return ()
+    error = ConflictError(f"superseded by request {call.rid} after its lease expired")
+    return (ledger.finish_other(call, _table(call), str(lease["request_id"]), 409, error),)
+
+
+# ---------------------------------------------------------------- create
+
+
+def create_gateway(call: Call, data: CreateGatewayData) -> Result:
+    gateway_id = gateway_id_for(call.rid)
+    now = call.now_iso()
+    actor = call.actor
+    assert actor is not None  # noqa: S101 - the dispatcher requires an actor for mutations
+    record: dict[str, Any] = {
+        "gateway_id": gateway_id,
+        "record_type": "gateway",
+        "name": data.name,
+        "description": data.description,
+        "authorizer_type": data.authorizer_type,
+        "authorizer": data.authorizer.model_dump(exclude_none=True) if data.authorizer else None,
+        "tags": data.tags or {},
+        "metadata": data.metadata or {},
+        "status": "PENDING",
+        "team": actor.team,
+        "created_by": actor.user,
+        "updated_by": actor.user,
+        "created_at": now,
+        "updated_at": now,
+        "synced_at": None,
+        "request_id": call.rid,
+        "request_hash": call.request_hash,
+        "version": 1,
+        "last_error": None,
+        "agentcore": None,
+        "lease": {"request_id": call.rid, "until": call.deadline},
+    }
+    record["audit"] = [audit.entry(call, "create-started", version=1, status="PENDING")]
+    table = _table(call)
+    try:
+        _store(call).write(
+            [
+                ledger.start(call, table, "gateway", gateway_id),
+                dynamo.put(table, record, Condition().absent("gateway_id")),
+                dynamo.put(
+                    table,
+                    {**gateway_name_key(data.name), "claimed_by": gateway_id, "request_id": call.rid},
+                    Condition().absent("gateway_id"),
+                ),
+            ]
+        )
+    except WriteCancelled as cancelled:
+        if cancelled.failed(0) or cancelled.failed(1):
+            replay = _replay(call)
+            if replay is not None:
+                return replay
+        if cancelled.failed(2):
+            raise ConflictError(
+                f"a gateway named {data.name!r} already exists",
+                [{"field": "name", "message": "names are unique among gateways that are not FAILED or DELETED"}],
+            ) from None
+        raise ConflictError("the gateway is being changed concurrently; retry") from None
+    log_step("create-started", "ok", gateway_id=gateway_id, status="PENDING")
+    return _drive_create(call, record, resumed=False)
+
+
+def _drive_create(call: Call, record: dict[str, Any], *, resumed: bool) -> Result:
+    service = _service(call)
+    step = "CreateGateway"
+    try:
+        existing = None
+        known_id = (record.get("agentcore") or {}).get("gateway_id")
+        if known_id:
+            step = "GetGateway"
+            existing = service.get_gateway(known_id)
+        elif resumed:
+            # The process may have died after AgentCore created the gateway
+            # but before we recorded its id: adopt it by name, never create
+            # a second one.
+            step = "ListGateways"
+            existing = service.find_gateway_by_name(record["name"])
+        if existing is None:
+            step = "CreateGateway"
+            existing = service.create_gateway(
+                name=record["name"],
+                description=record.get("description"),
+                authorizer_type=record["authorizer_type"],
+                authorizer=record.get("authorizer"),
+                tags=record.get("tags") or None,
+                # Derived from the record id, itself derived from the creating
+                # request: every attempt at this create sends the same token.
+                token=client_token("gateway", str(record["gateway_id"])),
+            )
+        log_step(step, "ok", gateway_id=record["gateway_id"], agentcore_id=existing.get("gatewayId"))
+        step = "GetGateway"
+        settled = service.wait_until_settled(
+            str(existing["gatewayId"]),
+            existing,
+            deadline=call.poll_deadline,
+            clock=call.runtime.clock,
+            sleep=call.runtime.sleep,
+        )
+    except UpstreamUnavailableError as exc:
+        if exc.maybe_applied or step != "CreateGateway":
+            _pause(call, record, exc, step, keep=None)
+        else:
+            _fail_create(call, record, exc, step, agentcore=None)
+        raise
+    except RegistryError as exc:
+        _fail_create(call, record, exc, step, agentcore=None)
+        raise
+
+    status = settled.get("status")
+    if status == "READY":
+        final = _transition(
+            call,
+            record,
+            outcome="create-succeeded",
+            set_={
+                "status": "ACTIVE",
+                "agentcore": summarize(settled),
+                "synced_at": call.now_iso(),
+                "last_error": None,
+            },
+            remove=("lease",),
+            expect=Condition().equals("lease.request_id", call.rid),
+            extra=(ledger.complete(call, _table(call), 201),),
+        )
+        return Result(201, public_view(final))
+    if status in ("FAILED", "DELETED"):
+        reasons = "; ".join(settled.get("statusReasons") or []) or f"the gateway ended {status}"
+        error = UpstreamError(
+            f"AgentCore could not create the gateway: {reasons}",
+            [{"service": "AgentCore", "code": f"Gateway{status.title()}", "message": reasons}],
+        )
+        left = _cleanup_failed(call, str(settled["gatewayId"]))
+        _fail_create(call, record, error, "GetGateway", agentcore=summarize(settled) if left else None)
+        raise error
+    error = UpstreamUnavailableError(
+        f"AgentCore is still creating the gateway ({status}); send the same request again to resume"
+    )
+    _pause(call, record, error, "GetGateway", keep=summarize(settled))
+    raise error
+
+
+def _cleanup_failed(call: Call, agentcore_id: str) -> bool:
+    """Delete a gateway that ended FAILED, so nothing is left behind.
+
+    Returns True if it could not be deleted (reconcile will see it on the
+    FAILED record)."""
+    try:
+        _service(call).delete_gateway(agentcore_id)
+    except RegistryError as exc:
+        log_step("DeleteGateway", "failed", agentcore_id=agentcore_id, error=exc.code)
+        return True
+    log_step("DeleteGateway", "ok", agentcore_id=agentcore_id)
+    return False
+
+
+def _fail_create(
+    call: Call,
+    record: dict[str, Any],
+    error: RegistryError,
+    step: str,
+    *,
+    agentcore: dict[str, Any] | None,
+) -> None:
+    """Record a failed create: FAILED with last_error, name released, and the
+    ledger answering this failure to any replay."""
+    table = _table(call)
+    _transition(
+        call,
+        record,
+        outcome="create-failed",
+        set_={"status": "FAILED", "last_error": _error_record(call, error, step), "agentcore": agentcore},
+        remove=("lease",),
+        expect=Condition().equals("lease.request_id", call.rid),
+        extra=(
+            dynamo.delete(table, gateway_name_key(record["name"])),
+            ledger.complete(call, table, error.status, error),
+        ),
+        detail=error.message,
+    )
+
+
+def _pause(
+    call: Call,
+    record: dict[str, Any],
+    error: RegistryError,
+    step: str,
+    *,
+    keep: dict[str, Any] | None,
+) -> None:
+    """Stop without an outcome: AgentCore may still be working, or may have
+    done what we asked. The record keeps its state, the lease is released, and
+    the same request sent again (or reconcile) resumes from here."""
+    set_: dict[str, Any] = {"last_error": _error_record(call, error, step)}
+    if keep is not None:
+        set_["agentcore"] = keep
+    _transition(
+        call,
+        record,
+        outcome="paused",
+        set_=set_,
+        remove=("lease",),
+        expect=Condition().equals("lease.request_id", call.rid),
+        detail=error.message,
+    )
+
+
+# ---------------------------------------------------------------- reads
+
+
+def get_gateway(call: Call, data: GetGatewayData) -> Result:
+    return Result(200, public_view(_load(call, data.gateway_id)))
+
+
+def list_gateways(call: Call, data: ListGatewaysData) -> Result:
+    settings = call.runtime.settings
+    if data.team:
+        index, key_name, key_value = TEAM_INDEX, "team", data.team
+    else:
+        index, key_name, key_value = RECORD_TYPE_INDEX, "record_type", "gateway"
+    items, token = _store(call).query_page(
+        table=settings.gateways_table_name,
+        index=index,
+        key_name=key_name,
+        key_value=key_value,
+        status=data.status,
+        limit=data.limit,
+        next_token=data.next_token,
+    )
+    return Result(200, {"items": [public_view(i) for i in items], "next_token": token})
+
+
+# ---------------------------------------------------------------- update
+
+
+def update_gateway(call: Call, data: UpdateGatewayData) -> Result:
+    try:
+        return _update_gateway(call, data)
+    except _ReplayResult as replay:
+        return replay.result
+
+
+def _update_gateway(call: Call, data: UpdateGatewayData) -> Result:
+    record = _load(call, data.gateway_id)
+    _authorize(call, record)
+    if record.get("lease", {}).get("request_id") == call.request_id or any(
+        e.get("request_id") == call.request_id for e in record.get("audit", [])
+    ):
+        replay = _replay(call)
+        if replay is not None:
+            return replay
+    if record.get("status") != "ACTIVE":
+        raise _refuse(call, ConflictError(f"gateway {data.gateway_id} is {record.get('status')}; only an ACTIVE gateway can be updated"))
+    if data.expected_version is not None and data.expected_version != record["version"]:
+        raise _refuse(
+            call,
+            ConflictError(
+                f"gateway {data.gateway_id} is at version {record['version']}, not {data.expected_version}",
+                [{"field": "expected_version", "message": f"current version is {record['version']}"}],
+            ),
+        )
+    if _live_lease(call, record) is not None:
+        raise _refuse(call, ConflictError(f"gateway {data.gateway_id} is being changed by another request"))
+    pending = _desired_changes(record, data)
+    try:
+        taken = _transition(
+            call,
+            record,
+            outcome="update-started",
+            set_={"lease": {"request_id": call.rid, "until": call.deadline}, "pending": pending},
+            expect=Condition().equals("status", "ACTIVE").lease_free(call.now()),
+            extra=(ledger.start(call, _table(call), "gateway", record["gateway_id"]), *_supersede(call, record)),
+        )
+    except WriteCancelled as cancelled:
+        if cancelled.failed(1):
+            replay = _replay(call)
+            if replay is not None:
+                return replay
+        raise ConflictError(f"gateway {data.gateway_id} changed while we updated it; read it and retry") from None
+    return _drive_update(call, taken)
+
+
+def _desired_changes(record: dict[str, Any], data: UpdateGatewayData) -> dict[str, Any]:
+    changes = data.model_dump(exclude={"gateway_id", "expected_version"}, exclude_none=True)
+    if "authorizer_type" in changes and changes["authorizer_type"] != "CUSTOM_JWT":
+        changes["authorizer"] = None
+    if "authorizer" in changes and changes["authorizer"] is not None:
+        if changes.get("authorizer_type", record.get("authorizer_type")) != "CUSTOM_JWT":
+            raise RequestValidationError(
+                "an authorizer is only used with authorizer_type CUSTOM_JWT",
+                [{"field": "authorizer", "message": "set authorizer_type to CUSTOM_JWT as well"}],
+            )
+    return changes
+
+
+def _drive_update(call: Call, record: dict[str, Any]) -> Result:
+    pending = dict(record.get("pending") or {})
+    desired = {**record, **pending}
+    service = _service(call)
+    agentcore_id = str((record.get("agentcore") or {}).get("gateway_id"))
+    agentcore = record.get("agentcore")
+    step = "UpdateGateway"
+    try:
+        if any(f in pending for f in ("description", "authorizer_type", "authorizer")):
+            answer = service.update_gateway(
+                agentcore_id,
+                name=record["name"],
+                description=desired.get("description"),
+                authorizer_type=desired["authorizer_type"],
+                authorizer=desired.get("authorizer"),
+            )
+            step = "GetGateway"
+            answer = service.wait_until_settled(
+                agentcore_id, answer, deadline=call.poll_deadline, clock=call.runtime.clock, sleep=call.runtime.sleep
+            )
+            if answer.get("status") != "READY":
+                reasons = "; ".join(answer.get("statusReasons") or []) or str(answer.get("status"))
+                raise UpstreamError(
+                    f"AgentCore did not apply the update: {reasons}",
+                    [{"service": "AgentCore", "code": str(answer.get("status")), "message": reasons}],
+                )
+            agentcore = summarize(answer)
+        if "tags" in pending and agentcore:
+            step = "TagResource"
+            service.replace_tags(str(agentcore["gateway_arn"]), record.get("tags") or {}, pending["tags"])
+    except RegistryError as exc:
+        table = _table(call)
+        _transition(
+            call,
+            record,
+            outcome="update-failed",
+            # The gateway still serves its previous configuration: the record
+            # stays ACTIVE with it, and says what failed.
+            set_={"last_error": _error_record(call, exc, step)},
+            remove=("lease", "pending"),
+            expect=Condition().equals("lease.request_id", call.rid),
+            extra=(ledger.complete(call, table, exc.status, exc),),
+            detail=exc.message,
+        )
+        raise
+    final = _transition(
+        call,
+        record,
+        outcome="update-succeeded",
+        set_={**pending, "agentcore": agentcore, "synced_at": call.now_iso(), "last_error": None},
+        remove=("lease", "pending"),
+        expect=Condition().equals("lease.request_id", call.rid),
+        extra=(ledger.complete(call, _table(call), 200),),
+    )
+    return Result(200, public_view(final))
+
+
+# ---------------------------------------------------------------- delete
+
+
+def delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
+    try:
+        return _delete_gateway(call, data)
+    except _ReplayResult as replay:
+        return replay.result
+
+
+def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
+    store = _store(call)
+    record = store.get_gateway(data.gateway_id)
+    if record is None:
+        raise NotFoundError(f"no gateway {data.gateway_id}")
+    if record.get("status") == "DELETED":
+        # A replayed delete answers its recorded outcome; any other is 404.
+        replay = _replay(call)
+        if replay is not None:
+            return replay
+        raise NotFoundError(f"no gateway {data.gateway_id}")
+    _authorize(call, record)
+    lease = _live_lease(call, record)
+    if lease is not None:
+        if lease.get("request_id") == call.request_id:
+            raise InProgressError(f"request {call.rid} is still being worked on")
+        raise _refuse(call, ConflictError(f"gateway {data.gateway_id} is being changed by another request"))
+    if record.get("lease", {}).get("request_id") == call.request_id:
+        replay = _replay(call)  # this request's own process died: resume it
+        if replay is not None:
+            return replay
+    tools = store.count_live_tools(data.gateway_id)
+    if tools:
+        if not data.cascade:
+            raise _refuse(
+                call,
+                ConflictError(
+                    f"gateway {data.gateway_id} still has {tools} tool(s); delete them first or send cascade: true"
+                ),
+            )
+        # Cascade removes the tools first; it arrives with the tool actions.
+        raise _refuse(call, ConflictError("cascade delete of tools is not available yet; delete the tools first"))
+    try:
+        taken = _transition(
+            call,
+            record,
+            outcome="delete-started",
+            set_={
+                "status": "DELETING",
+                # A delete that another request left half done is finished
+                # by this one; what the record was before stays known.
+                "prev_status": record.get("prev_status") or record["status"]
+                if record["status"] == "DELETING"
+                else record["status"],
+                "lease": {"request_id": call.rid, "until": call.deadline},
+            },
+            expect=Condition()
+            .one_of("status", ("ACTIVE", "FAILED", "PENDING", "DELETING"))
+            .lease_free(call.now()),
+            extra=(ledger.start(call, _table(call), "gateway", record["gateway_id"]), *_supersede(call, record)),
+        )
+    except WriteCancelled as cancelled:
+        if cancelled.failed(1):
+            replay = _replay(call)
+            if replay is not None:
+                return replay
+        raise ConflictError(f"gateway {data.gateway_id} changed while we deleted it; read it and retry") from None
+    return _drive_delete(call, taken)
+
+
+def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
+    service = _service(call)
+    table = _table(call)
+    agentcore_id = (record.get("agentcore") or {}).get("gateway_id")
+    step = "ListGateways"
+    try:
+        if not agentcore_id and record.get("prev_status") == "PENDING":
+            # A create that died before recording AgentCore's id.
+            found = service.find_gateway_by_name(record["name"])
+            agentcore_id = found.get("gatewayId") if found else None
+        if agentcore_id:
+            step = "DeleteGateway"
+            service.delete_gateway(str(agentcore_id))
+            step = "GetGateway"
+            gone = service.wait_until_deleted(
+                str(agentcore_id), deadline=call.poll_deadline, clock=call.runtime.clock, sleep=call.runtime.sleep
+            )
+            if not gone:
+                raise UpstreamUnavailableError(
+                    "AgentCore is still deleting the gateway; send the same request again to finish",
+                    maybe_applied=True,
+                )
+    except UpstreamUnavailableError as exc:
+        _pause(call, record, exc, step, keep=None)
+        raise
+    except RegistryError as exc:
+        # AgentCore refused (for example: the gateway still has targets). The
+        # gateway is untouched, so the record goes back to what it was.
+        _transition(
+            call,
+            record,
+            outcome="delete-failed",
+            set_={"status": record.get("prev_status") or "ACTIVE", "last_error": _error_record(call, exc, step)},
+            remove=("lease", "prev_status"),
+            expect=Condition().equals("lease.request_id", call.rid),
+            extra=(ledger.complete(call, table, exc.status, exc),),
+            detail=exc.message,
+        )
+        raise
+    extra = [ledger.complete(call, table, 200)]
+    if record.get("prev_status") != "FAILED":  # a FAILED record released its name already
+        extra.append(dynamo.delete(table, gateway_name_key(record["name"])))
+    agentcore = record.get("agentcore") or {}
+    final = _transition(
+        call,
+        record,
+        outcome="delete-succeeded",
+        set_={
+            "status": "DELETED",
+            "agentcore": {**agentcore, "status": "DELETED"} if agentcore else None,
+            "synced_at": call.now_iso(),
+            "last_error": None,
+        },
+        remove=("lease", "prev_status"),
+        expect=Condition().equals("lease.request_id", call.rid),
+        extra=tuple(extra),
+    )
+    return Result(200, public_view(final))

@@ -1,0 +1,241 @@
+"""AgentCore Gateway control plane, over boto3's `bedrock-agentcore-control`.
+
+Methods are named after the API operations they wrap, so each can be found
+in the API reference:
+https://docs.aws.amazon.com/bedrock-agentcore-control/latest/APIReference/API_Operations.html
+
+CreateGateway, UpdateGateway and DeleteGateway are asynchronous (HTTP 202):
+the gateway goes CREATING/UPDATING/DELETING and then READY, FAILED,
+UPDATE_UNSUCCESSFUL or away. botocore ships no waiter for gateways, so
+`wait_until_settled` and `wait_until_deleted` poll GetGateway with a backoff
+inside the caller's time budget.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.aws_errors import error_code, translate
+from services.errors import ConflictError
+
+SETTLED = frozenset({"READY", "FAILED", "UPDATE_UNSUCCESSFUL"})
+_TOKEN_NAMESPACE = uuid.UUID("8a3c1f5e-2b7d-4e8a-9c61-4f0d2e7b9a13")
+_POLL_INTERVALS = (0.5, 1.0, 2.0, 4.0, 8.0)
+_MAX_POLL_INTERVAL = 10.0
+
+
+def client_token(kind: str, request_id: str) -> str:
+    """AgentCore's idempotency token for one request.
+
+    A uuid5 string: 36 characters of `[a-zA-Z0-9](-*[a-zA-Z0-9])*`, inside the
+    33..256 the API asks for, and the same for every retry of the request.
+    """
+    return str(uuid.uuid5(_TOKEN_NAMESPACE, f"{kind}:{request_id}"))
+
+
+def authorizer_configuration(authorizer_type: str, authorizer: dict[str, Any] | None) -> dict[str, Any] | None:
+    if authorizer_type != "CUSTOM_JWT" or not authorizer:
+        return None
+    jwt: dict[str, Any] = {"discoveryUrl": authorizer["discovery_url"]}
+    if authorizer.get("allowed_audience"):
+        jwt["allowedAudience"] = list(authorizer["allowed_audience"])
+    if authorizer.get("allowed_clients"):
+        jwt["allowedClients"] = list(authorizer["allowed_clients"])
+    return {"customJWTAuthorizer": jwt}
+
+
+def summarize(gateway: dict[str, Any]) -> dict[str, Any]:
+    """The part of AgentCore's answer that a record keeps."""
+    return {
+        "gateway_id": gateway.get("gatewayId"),
+        "gateway_arn": gateway.get("gatewayArn"),
+        "gateway_url": gateway.get("gatewayUrl"),
+        "status": gateway.get("status"),
+        "status_reasons": list(gateway.get("statusReasons") or []),
+    }
+
+
+class GatewayService:
+    def __init__(self, client: Any, role_arn: str) -> None:
+        self._client = client
+        self._role_arn = role_arn
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "AgentCore") from None
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def create_gateway(
+        self,
+        *,
+        name: str,
+        description: str | None,
+        authorizer_type: str,
+        authorizer: dict[str, Any] | None,
+        tags: dict[str, str] | None,
+        token: str,
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "name": name,
+            "roleArn": self._role_arn,
+            "protocolType": "MCP",
+            "authorizerType": authorizer_type,
+            "clientToken": token,
+        }
+        if description:
+            kwargs["description"] = description
+        if config := authorizer_configuration(authorizer_type, authorizer):
+            kwargs["authorizerConfiguration"] = config
+        if tags:
+            kwargs["tags"] = tags
+        try:
+            response: dict[str, Any] = self._client.create_gateway(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "ConflictException":
+                # Names are unique per account; a gateway made outside the
+                # registry can hold it.
+                raise ConflictError(
+                    f"AgentCore already has a gateway named {name!r}",
+                    [{"field": "name", "code": "ConflictException"}],
+                ) from None
+            raise translate(exc, "AgentCore") from None
+        except BotoCoreError as exc:
+            raise translate(exc, "AgentCore") from None
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def get_gateway(self, gateway_id: str) -> dict[str, Any] | None:
+        """GetGateway; None once the gateway is gone."""
+        try:
+            response: dict[str, Any] = self._client.get_gateway(gatewayIdentifier=gateway_id)
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise translate(exc, "AgentCore") from None
+        except BotoCoreError as exc:
+            raise translate(exc, "AgentCore") from None
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def update_gateway(
+        self,
+        gateway_id: str,
+        *,
+        name: str,
+        description: str | None,
+        authorizer_type: str,
+        authorizer: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        # UpdateGateway replaces the whole configuration ("any optional field
+        # that you omit ... is reset"), so the full desired state is sent.
+        kwargs: dict[str, Any] = {
+            "gatewayIdentifier": gateway_id,
+            "name": name,
+            "roleArn": self._role_arn,
+            "protocolType": "MCP",
+            "authorizerType": authorizer_type,
+        }
+        if description:
+            kwargs["description"] = description
+        if config := authorizer_configuration(authorizer_type, authorizer):
+            kwargs["authorizerConfiguration"] = config
+        return self._call("update_gateway", **kwargs)
+
+    def delete_gateway(self, gateway_id: str) -> bool:
+        """DeleteGateway; False if AgentCore no longer has it (that is success)."""
+        try:
+            self._client.delete_gateway(gatewayIdentifier=gateway_id)
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return False
+            raise translate(exc, "AgentCore") from None
+        except BotoCoreError as exc:
+            raise translate(exc, "AgentCore") from None
+        return True
+
+    def replace_tags(self, arn: str, old: dict[str, str], new: dict[str, str]) -> None:
+        """TagResource with the new tags, UntagResource for the keys dropped."""
+        if new:
+            self._call("tag_resource", resourceArn=arn, tags=new)
+        if dropped := sorted(set(old) - set(new)):
+            self._call("untag_resource", resourceArn=arn, tagKeys=dropped)
+
+    def list_gateways(self) -> Iterator[dict[str, Any]]:
+        paginator = self._client.get_paginator("list_gateways")
+        try:
+            for page in paginator.paginate():
+                yield from page.get("items", [])
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "AgentCore") from None
+
+    def find_gateway_by_name(self, name: str) -> dict[str, Any] | None:
+        for item in self.list_gateways():
+            if item.get("name") == name:
+                return self.get_gateway(str(item["gatewayId"]))
+        return None
+
+    def list_gateway_targets(self, gateway_id: str) -> Iterator[dict[str, Any]]:
+        paginator = self._client.get_paginator("list_gateway_targets")
+        try:
+            for page in paginator.paginate(gatewayIdentifier=gateway_id):
+                yield from page.get("items", [])
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "AgentCore") from None
+
+    def wait_until_settled(
+        self,
+        gateway_id: str,
+        first: dict[str, Any],
+        *,
+        deadline: float,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> dict[str, Any]:
+        """Poll GetGateway until a settled status or the deadline.
+
+        Returns the last answer; its status is still CREATING/UPDATING when
+        the budget ran out. `first` is the create or update answer, which
+        may already be settled.
+        """
+        current = first
+        for interval in _intervals():
+            if current.get("status") in SETTLED:
+                return current
+            if clock() + interval > deadline:
+                return current
+            sleep(interval)
+            fetched = self.get_gateway(gateway_id)
+            if fetched is None:
+                return {**current, "status": "DELETED"}
+            current = fetched
+        raise AssertionError("unreachable")  # pragma: no cover - _intervals is endless
+
+    def wait_until_deleted(
+        self,
+        gateway_id: str,
+        *,
+        deadline: float,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> bool:
+        """Poll GetGateway until AgentCore answers ResourceNotFound."""
+        for interval in _intervals():
+            if self.get_gateway(gateway_id) is None:
+                return True
+            if clock() + interval > deadline:
+                return False
+            sleep(interval)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _intervals() -> Iterator[float]:
+    yield from _POLL_INTERVALS
+    while True:
+        yield _MAX_POLL_INTERVAL

@@ -1,0 +1,98 @@
+"""Request models of the gateway actions (CONTRACT.md, "Actions")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from services.models import Metadata, StrictModel
+
+# AgentCore's own patterns (botocore service model of bedrock-agentcore-control).
+GATEWAY_NAME_PATTERN = r"^([0-9a-zA-Z][-]?){1,48}$"
+# Our record ids: "gw-" and 20 hex digits derived from the creating request.
+GATEWAY_ID_PATTERN = r"^gw-[0-9a-f]{20}$"
+STATUSES = ("PENDING", "ACTIVE", "DELETING", "FAILED", "DELETED")
+
+GatewayName = Annotated[str, StringConstraints(pattern=GATEWAY_NAME_PATTERN)]
+GatewayId = Annotated[str, StringConstraints(pattern=GATEWAY_ID_PATTERN)]
+Description = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+AuthorizerType = Literal["AWS_IAM", "CUSTOM_JWT", "NONE"]
+TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w.:/=+@ -]+$")]
+TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w.:/=+@ -]*$")]
+Tags = Annotated[dict[TagKey, TagValue], Field(max_length=50)]
+
+
+class Authorizer(StrictModel):
+    """CUSTOM_JWT settings: AgentCore's customJWTAuthorizer."""
+
+    discovery_url: Annotated[
+        str,
+        StringConstraints(
+            max_length=2048, pattern=r"^https://[^\s]+/\.well-known/openid-configuration$"
+        ),
+    ]
+    allowed_audience: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = None
+    allowed_clients: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = None
+
+    @model_validator(mode="after")
+    def _needs_audience_or_clients(self) -> Authorizer:
+        if not self.allowed_audience and not self.allowed_clients:
+            raise ValueError("give allowed_audience or allowed_clients (or both)")
+        return self
+
+
+def _check_authorizer(authorizer_type: str | None, authorizer: Authorizer | None) -> None:
+    if authorizer_type == "CUSTOM_JWT" and authorizer is None:
+        raise ValueError("authorizer_type CUSTOM_JWT needs an authorizer")
+    if authorizer_type in ("AWS_IAM", "NONE") and authorizer is not None:
+        raise ValueError(f"authorizer_type {authorizer_type} takes no authorizer")
+
+
+class CreateGatewayData(StrictModel):
+    name: GatewayName
+    description: Description | None = None
+    authorizer_type: AuthorizerType = "AWS_IAM"
+    authorizer: Authorizer | None = None
+    metadata: Metadata = None
+    tags: Tags | None = None
+
+    @model_validator(mode="after")
+    def _authorizer_matches_type(self) -> CreateGatewayData:
+        _check_authorizer(self.authorizer_type, self.authorizer)
+        return self
+
+
+class GetGatewayData(StrictModel):
+    gateway_id: GatewayId
+
+
+class ListGatewaysData(StrictModel):
+    team: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    status: Literal["PENDING", "ACTIVE", "DELETING", "FAILED", "DELETED"] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 50
+    next_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+
+
+class UpdateGatewayData(StrictModel):
+    gateway_id: GatewayId
+    expected_version: Annotated[int, Field(ge=1)] | None = None
+    description: Description | None = None
+    authorizer_type: AuthorizerType | None = None
+    authorizer: Authorizer | None = None
+    metadata: Metadata = None
+    tags: Tags | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UpdateGatewayData:
+        changes = self.model_dump(exclude={"gateway_id", "expected_version"}, exclude_none=True)
+        if not changes:
+            raise ValueError("give at least one of description, authorizer_type, authorizer, metadata, tags")
+        if self.authorizer_type is not None:
+            _check_authorizer(self.authorizer_type, self.authorizer)
+        return self
+
+
+class DeleteGatewayData(StrictModel):
+    gateway_id: GatewayId
+    cascade: bool = False

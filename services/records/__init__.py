@@ -1,0 +1,1 @@
+"""The DynamoDB record store: the registry's system of record."""

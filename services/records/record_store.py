@@ -1,0 +1,169 @@
+"""The record store: keys, reads and queries of both tables.
+
+Layout (terraform/dynamodb.tf declares the same keys and indexes):
+
+gateways table, partition key `gateway_id`:
+  - gateway records      gateway_id = "gw-<20 hex>", record_type = "gateway"
+  - name claims          gateway_id = "name#<gateway name>"
+  - the request ledger   gateway_id = "request#<request_id>" (TTL `expires_at`)
+  GSIs `team-index` (team, created_at) and `record-type-index`
+  (record_type, created_at). Claims and ledger items carry neither `team`
+  nor `record_type` nor `created_at`, so no index and no list ever sees them.
+
+tools table, partition key `tool_id`, sort key `gateway_id`:
+  - tool records, GSI `gateway-index` (gateway_id, created_at)
+  - tool name claims     tool_id = "name#<gateway_id>#<tool name>"
+
+Reads of a record are strongly consistent: a flow decides from what it read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.aws_errors import translate
+from services.errors import RequestValidationError
+from services.records import dynamo
+
+TEAM_INDEX = "team-index"
+RECORD_TYPE_INDEX = "record-type-index"
+TOOLS_BY_GATEWAY_INDEX = "gateway-index"
+
+# Index name -> the attributes of its LastEvaluatedKey, to check a next_token.
+_INDEX_KEYS = {
+    TEAM_INDEX: {"gateway_id", "team", "created_at"},
+    RECORD_TYPE_INDEX: {"gateway_id", "record_type", "created_at"},
+    TOOLS_BY_GATEWAY_INDEX: {"tool_id", "gateway_id", "created_at"},
+}
+
+
+def gateway_key(gateway_id: str) -> dict[str, str]:
+    return {"gateway_id": gateway_id}
+
+
+def gateway_name_key(name: str) -> dict[str, str]:
+    return {"gateway_id": f"name#{name}"}
+
+
+def ledger_key(request_id: str) -> dict[str, str]:
+    return {"gateway_id": f"request#{request_id}"}
+
+
+def encode_token(index: str, last_key: dict[str, Any]) -> str:
+    raw = json.dumps({"i": index, "k": last_key}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_token(index: str, token: str) -> dict[str, Any]:
+    invalid = RequestValidationError(
+        "next_token is not valid for this query",
+        [{"field": "next_token", "message": "pass back the next_token of the previous page unchanged"}],
+    )
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(payload, dict) or payload.get("i") != index:
+        raise invalid
+    key = payload.get("k")
+    if (
+        not isinstance(key, dict)
+        or set(key) != _INDEX_KEYS[index]
+        or not all(isinstance(v, dict) and set(v) == {"S"} for v in key.values())
+    ):
+        raise invalid
+    return key
+
+
+class RecordStore:
+    def __init__(self, client: Any, gateways_table: str, tools_table: str) -> None:
+        self.client = client
+        self.gateways_table = gateways_table
+        self.tools_table = tools_table
+
+    def _get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            response = self.client.get_item(
+                TableName=table, Key=dynamo.serialize(key), ConsistentRead=True
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "DynamoDB") from None
+        item = response.get("Item")
+        return dynamo.deserialize(item) if item else None
+
+    def get_gateway(self, gateway_id: str) -> dict[str, Any] | None:
+        return self._get(self.gateways_table, gateway_key(gateway_id))
+
+    def get_ledger(self, request_id: str) -> dict[str, Any] | None:
+        return self._get(self.gateways_table, ledger_key(request_id))
+
+    def write(self, operations: Sequence[dict[str, Any]]) -> None:
+        dynamo.write(self.client, operations)
+
+    def query_page(
+        self,
+        *,
+        table: str,
+        index: str,
+        key_name: str,
+        key_value: str,
+        status: str | None,
+        limit: int,
+        next_token: str | None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One Query, newest first. `status` filters; by default DELETED is hidden.
+
+        DynamoDB applies Limit before the filter, so a page can hold fewer
+        items than `limit` and still have a next_token: that is DynamoDB's
+        documented behaviour and costs no extra round trip.
+        """
+        expr = dynamo.Expression()
+        request: dict[str, Any] = {
+            "TableName": table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{expr.name(key_name)} = {expr.value(key_value)}",
+            "Limit": limit,
+            "ScanIndexForward": False,
+        }
+        if status:
+            request["FilterExpression"] = f"{expr.name('status')} = {expr.value(status)}"
+        else:
+            request["FilterExpression"] = f"{expr.name('status')} <> {expr.value('DELETED')}"
+        if next_token:
+            request["ExclusiveStartKey"] = decode_token(index, next_token)
+        try:
+            response = self.client.query(**expr.apply(request))
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "DynamoDB") from None
+        items = [dynamo.deserialize(i) for i in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return items, encode_token(index, last) if last else None
+
+    def count_live_tools(self, gateway_id: str) -> int:
+        """Tools of a gateway that are not DELETED: Query on the gateway index."""
+        expr = dynamo.Expression()
+        request: dict[str, Any] = {
+            "TableName": self.tools_table,
+            "IndexName": TOOLS_BY_GATEWAY_INDEX,
+            "KeyConditionExpression": f"{expr.name('gateway_id')} = {expr.value(gateway_id)}",
+            "FilterExpression": f"{expr.name('status')} <> {expr.value('DELETED')}",
+            "Select": "COUNT",
+        }
+        expr.apply(request)
+        count = 0
+        try:
+            while True:
+                response = self.client.query(**request)
+                count += int(response.get("Count", 0))
+                if "LastEvaluatedKey" not in response:
+                    return count
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "DynamoDB") from None

@@ -1,0 +1,82 @@
+# Service role that each AgentCore gateway created by the registry runs as.
+# The Lambda passes it in CreateGateway (see PassGatewayRole in
+# iam_lambda.tf); the gateway uses it at invocation time to fetch outbound
+# credentials for its targets.
+
+data "aws_iam_policy_document" "gateway_assume_role" {
+  statement {
+    sid     = "AgentCoreAssumeRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["bedrock-agentcore.amazonaws.com"]
+    }
+
+    # Confused-deputy protection: only gateways of this account, in this
+    # Region, can assume the role.
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["${local.agentcore_arn_prefix}:gateway/*"]
+    }
+  }
+}
+
+resource "aws_iam_role" "gateway" {
+  name               = "${local.name}-gateway"
+  description        = "Service role assumed by AgentCore gateways managed by ${local.lambda_function_name}."
+  assume_role_policy = data.aws_iam_policy_document.gateway_assume_role.json
+}
+
+data "aws_iam_policy_document" "gateway" {
+  # Outbound auth: the gateway gets a workload access token for its own
+  # workload identity, then exchanges it at the token vault for the target's
+  # API key or OAuth2 token.
+  statement {
+    sid    = "OutboundCredentials"
+    effect = "Allow"
+    actions = [
+      "bedrock-agentcore:GetWorkloadAccessToken",
+      "bedrock-agentcore:GetResourceApiKey",
+      "bedrock-agentcore:GetResourceOauth2Token",
+    ]
+    resources = [
+      "${local.agentcore_arn_prefix}:workload-identity-directory/*",
+      "${local.agentcore_arn_prefix}:token-vault/*",
+    ]
+  }
+
+  # The credential providers' secrets, which AgentCore Identity keeps under
+  # the reserved "bedrock-agentcore-identity!" prefix.
+  statement {
+    sid       = "CredentialProviderSecrets"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [local.agentcore_identity_secrets_arn]
+  }
+
+  # Target specs referenced by S3 URI. AgentCore documents this grant on the
+  # gateway role; reports indicate the caller (the Lambda role, which also has
+  # it) is the identity that reads the spec at target creation. Read-only and
+  # limited to specs/, so it is kept for both cases.
+  statement {
+    sid       = "TargetSpecs"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.specs.arn}/specs/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "gateway" {
+  name   = "gateway"
+  role   = aws_iam_role.gateway.id
+  policy = data.aws_iam_policy_document.gateway.json
+}

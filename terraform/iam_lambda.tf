@@ -1,0 +1,204 @@
+# Execution role of the registry Lambda. Permissions are one inline policy
+# with one statement per concern, each scoped to the resources this stack
+# owns or to the AgentCore resource types the registry manages.
+
+data "aws_iam_policy_document" "lambda_assume_role" {
+  statement {
+    sid     = "LambdaAssumeRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "lambda" {
+  name               = "${local.name}-registry-lambda"
+  description        = "Execution role of the ${local.lambda_function_name} Lambda."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+}
+
+data "aws_iam_policy_document" "lambda" {
+  # Registry tables and their indexes. TransactWriteItems/TransactGetItems
+  # are not IAM actions: a transaction is authorised per item against
+  # PutItem/UpdateItem/DeleteItem/GetItem, plus ConditionCheckItem for its
+  # ConditionCheck entries, so those are what is granted here.
+  statement {
+    sid    = "RegistryTables"
+    effect = "Allow"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:Query",
+      "dynamodb:Scan",
+    ]
+    resources = [
+      aws_dynamodb_table.gateways.arn,
+      "${aws_dynamodb_table.gateways.arn}/index/*",
+      aws_dynamodb_table.tools.arn,
+      "${aws_dynamodb_table.tools.arn}/index/*",
+    ]
+  }
+
+  # Spec objects, and the staging area that presigned uploads (signed with
+  # this role's credentials) write into.
+  statement {
+    sid    = "SpecObjects"
+    effect = "Allow"
+    actions = [
+      "s3:GetObject",
+      "s3:PutObject",
+      "s3:DeleteObject",
+    ]
+    resources = [
+      "${aws_s3_bucket.specs.arn}/specs/*",
+      "${aws_s3_bucket.specs.arn}/uploads/*",
+    ]
+  }
+
+  # Listing is limited to the same two prefixes.
+  statement {
+    sid       = "SpecListing"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.specs.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["specs/*", "uploads/*"]
+    }
+  }
+
+  # The log group is created by terraform (lambda.tf), so no CreateLogGroup.
+  statement {
+    sid    = "FunctionLogs"
+    effect = "Allow"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  # Active tracing. PutTraceSegments and PutTelemetryRecords support no
+  # resource-level permissions (there is no X-Ray resource to name), so the
+  # service requires "*" here.
+  statement {
+    sid    = "XRayTracing"
+    effect = "Allow"
+    actions = [
+      "xray:PutTraceSegments",
+      "xray:PutTelemetryRecords",
+    ]
+    resources = ["*"]
+  }
+
+  # Gateways, targets and credential providers the registry manages.
+  #   gateway/*                       gateways and their targets
+  #   token-vault/*                   the default token vault and its
+  #                                   apikeycredentialprovider/* and
+  #                                   oauth2credentialprovider/* providers
+  #   workload-identity-directory/*   the workload identity AgentCore creates
+  #                                   for each gateway
+  statement {
+    sid    = "AgentCoreManage"
+    effect = "Allow"
+    actions = [
+      "bedrock-agentcore:CreateGateway",
+      "bedrock-agentcore:GetGateway",
+      "bedrock-agentcore:UpdateGateway",
+      "bedrock-agentcore:DeleteGateway",
+      "bedrock-agentcore:CreateGatewayTarget",
+      "bedrock-agentcore:GetGatewayTarget",
+      "bedrock-agentcore:UpdateGatewayTarget",
+      "bedrock-agentcore:DeleteGatewayTarget",
+      "bedrock-agentcore:ListGatewayTargets",
+      "bedrock-agentcore:CreateApiKeyCredentialProvider",
+      "bedrock-agentcore:GetApiKeyCredentialProvider",
+      "bedrock-agentcore:UpdateApiKeyCredentialProvider",
+      "bedrock-agentcore:DeleteApiKeyCredentialProvider",
+      "bedrock-agentcore:CreateOauth2CredentialProvider",
+      "bedrock-agentcore:GetOauth2CredentialProvider",
+      "bedrock-agentcore:UpdateOauth2CredentialProvider",
+      "bedrock-agentcore:DeleteOauth2CredentialProvider",
+      "bedrock-agentcore:TagResource",
+      "bedrock-agentcore:ListTagsForResource",
+    ]
+    resources = [
+      "${local.agentcore_arn_prefix}:gateway/*",
+      "${local.agentcore_arn_prefix}:token-vault/*",
+      "${local.agentcore_arn_prefix}:workload-identity-directory/*",
+    ]
+  }
+
+  # CreateGateway creates the gateway's workload identity, and DeleteGateway
+  # removes it, with the caller's own permissions (forward access); without
+  # these the create fails with "Unable to create workload identity because
+  # access was denied".
+  statement {
+    sid    = "AgentCoreGatewayWorkloadIdentity"
+    effect = "Allow"
+    actions = [
+      "bedrock-agentcore:CreateWorkloadIdentity",
+      "bedrock-agentcore:GetWorkloadIdentity",
+      "bedrock-agentcore:DeleteWorkloadIdentity",
+    ]
+    resources = ["${local.agentcore_arn_prefix}:workload-identity-directory/*"]
+  }
+
+  # ListGateways names no single gateway. It is scoped to this account's
+  # AgentCore resources in this Region (the form AWS's own
+  # BedrockAgentCoreFullAccess policy uses), which still excludes other
+  # Regions, accounts and services.
+  statement {
+    sid       = "AgentCoreList"
+    effect    = "Allow"
+    actions   = ["bedrock-agentcore:ListGateways"]
+    resources = ["${local.agentcore_arn_prefix}:*"]
+  }
+
+  # Creating or updating a credential provider makes AgentCore Identity store
+  # the API key / OAuth2 client secret in Secrets Manager on the caller's
+  # behalf, using the caller's permissions, under the reserved
+  # "bedrock-agentcore-identity!" name prefix; deleting the provider deletes
+  # the secret the same way.
+  statement {
+    sid    = "AgentCoreIdentitySecrets"
+    effect = "Allow"
+    actions = [
+      "secretsmanager:CreateSecret",
+      "secretsmanager:PutSecretValue",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:DeleteSecret",
+    ]
+    resources = [local.agentcore_identity_secrets_arn]
+  }
+
+  # CreateGateway/UpdateGateway hand the gateway its service role. Only that
+  # one role, and only to AgentCore.
+  statement {
+    sid       = "PassGatewayRole"
+    effect    = "Allow"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.gateway.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["bedrock-agentcore.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "lambda" {
+  name   = "registry"
+  role   = aws_iam_role.lambda.id
+  policy = data.aws_iam_policy_document.lambda.json
+}

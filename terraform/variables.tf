@@ -1,0 +1,139 @@
+variable "aws_region" {
+  description = "AWS Region to deploy into. Must be a Region where Amazon Bedrock AgentCore Gateway is available."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a Region code such as \"us-east-1\"."
+  }
+}
+
+variable "environment" {
+  description = "Deployment environment; part of every resource name."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of: dev, staging, prod."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name (\"<name_prefix>-<environment>-...\"). Lowercase because it is part of the S3 bucket name; at most 20 characters so the bucket name stays within S3's 63."
+  type        = string
+  default     = "agentcore-registry"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,18}[a-z0-9]$", var.name_prefix)) && !strcontains(var.name_prefix, "--")
+    error_message = "name_prefix must be 2-20 characters of lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "lambda_package_path" {
+  description = "Path to the registry Lambda deployment zip, relative to the directory terraform runs in (this terraform/ directory)."
+  type        = string
+  default     = "../dist/registry-lambda.zip"
+
+  validation {
+    condition     = endswith(var.lambda_package_path, ".zip")
+    error_message = "lambda_package_path must point to a .zip file."
+  }
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the registry Lambda."
+  type        = string
+  default     = "python3.12"
+
+  validation {
+    condition     = contains(["python3.12", "python3.13"], var.lambda_runtime)
+    error_message = "lambda_runtime must be python3.12 or python3.13."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the registry Lambda. Must match the architecture the package's native wheels were built for."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "lambda_memory_size" {
+  description = "Memory of the registry Lambda in MB (CPU scales with it)."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240 && floor(var.lambda_memory_size) == var.lambda_memory_size
+    error_message = "lambda_memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Timeout of the registry Lambda in seconds. The code polls AgentCore for up to about 4 minutes while a gateway or target becomes READY, so it must stay well above 240."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.lambda_timeout >= 60 && var.lambda_timeout <= 900 && floor(var.lambda_timeout) == var.lambda_timeout
+    error_message = "lambda_timeout must be a whole number of seconds from 60 to 900."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Reserved concurrent executions of the registry Lambda. -1 leaves it unreserved (uses the account's shared pool); 0 stops all invocations."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.lambda_reserved_concurrency >= -1 && floor(var.lambda_reserved_concurrency) == var.lambda_reserved_concurrency
+    error_message = "lambda_reserved_concurrency must be -1 (unreserved) or a whole number >= 0."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps the registry Lambda's logs."
+  type        = number
+  default     = 30
+
+  validation {
+    # The values CloudWatch Logs' PutRetentionPolicy accepts. 0 (never
+    # expire) is deliberately not allowed.
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' allowed values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect stateful resources from deletion: turns on DynamoDB deletion protection, and when true a non-empty spec bucket cannot be destroyed by terraform."
+  type        = bool
+  default     = true
+}
+
+variable "reconcile_schedule_enabled" {
+  description = "Create an EventBridge schedule that invokes the registry Lambda's reconcile action. When false no schedule resources exist."
+  type        = bool
+  default     = false
+}
+
+variable "reconcile_schedule_expression" {
+  description = "EventBridge schedule expression for the reconcile run, e.g. \"rate(1 hour)\" or \"cron(0 * * * ? *)\"."
+  type        = string
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.reconcile_schedule_expression))
+    error_message = "reconcile_schedule_expression must be a rate(...) or cron(...) expression, e.g. \"rate(1 hour)\"."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags applied to every resource through the provider's default_tags. Environment, Service and ManagedBy are set by this configuration and cannot be overridden."
+  type        = map(string)
+  default     = {}
+}
