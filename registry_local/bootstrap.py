@@ -27,8 +27,9 @@ GATEWAY_TRUST_POLICY = {
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def bootstrap(endpoint_url: str, *, prefix: str = "registry-local", region: str = "us-east-1") -> dict[str, str]:
-    local = urlparse(endpoint_url).hostname in LOCAL_HOSTS
+def bootstrap(endpoint_url: str | None, *, prefix: str = "registry-local", region: str = "us-east-1") -> dict[str, str]:
+    """`endpoint_url` None: botocore's own endpoints (in-process moto, or AWS)."""
+    local = endpoint_url is not None and urlparse(endpoint_url).hostname in LOCAL_HOSTS
     credentials: dict[str, str] = (
         # An emulator on this machine takes any credentials; these are moto's.
         {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"} if local else {}  # noqa: S105
@@ -54,13 +55,15 @@ def bootstrap(endpoint_url: str, *, prefix: str = "registry-local", region: str 
         RoleName=f"{prefix}-gateway",
         AssumeRolePolicyDocument=json.dumps(GATEWAY_TRUST_POLICY),
     )
-    return {
+    env = {
         "GATEWAYS_TABLE_NAME": names["gateways"],
         "TOOLS_TABLE_NAME": names["tools"],
         "SPEC_BUCKET_NAME": bucket,
         "GATEWAY_ROLE_ARN": role["Role"]["Arn"],
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_ENDPOINT_URL": endpoint_url,
         **credentials,
     }
+    if endpoint_url:
+        env["AWS_ENDPOINT_URL"] = endpoint_url
+    return env

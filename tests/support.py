@@ -1,0 +1,141 @@
+"""Helpers shared by the unit and integration tests."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+from handlers import dispatch
+from services.config import Settings
+from services.records import dynamo
+from services.runtime import Runtime
+
+ACTOR = {"user": "alice@example.com", "team": "payments", "roles": []}
+OTHER_TEAM = {"user": "mallory@example.com", "team": "billing", "roles": []}
+ADMIN = {"user": "root@example.com", "team": "platform", "roles": ["admin"]}
+
+
+@dataclass
+class FakeClock:
+    """Time that moves only when the code sleeps or a test says so."""
+
+    now: float = 1_800_000_000.0
+    slept: list[float] = field(default_factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_runtime(settings: Settings, clock: FakeClock, endpoint_url: str | None = None) -> Runtime:
+    session = boto3.session.Session(region_name=settings.region)
+    runtime = Runtime(settings=settings, session=session, clock=clock, sleep=clock.sleep)
+    if endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    return runtime
+
+
+def event(action: str, data: dict[str, Any], *, request_id: str | None = None, actor: dict[str, Any] | None = ACTOR) -> dict[str, Any]:
+    result: dict[str, Any] = {"action": action, "data": data}
+    if not action.startswith(("get_", "list_")) or request_id:
+        result["request_id"] = request_id or f"req-{uuid.uuid4()}"
+    if actor is not None and not action.startswith(("get_", "list_")):
+        result["actor"] = actor
+    return result
+
+
+class Fault(BaseException):
+    """A process death: not an Exception, so nothing in the code can catch it."""
+
+
+@dataclass
+class Registry:
+    """The handler, its runtime and direct views of DynamoDB and AgentCore."""
+
+    runtime: Runtime
+    clock: FakeClock
+    _hooks: list[tuple[str, Callable[..., Any]]] = field(default_factory=list)
+
+    def invoke(self, evt: Any, context: Any = None) -> dict[str, Any]:
+        return dispatch(evt, context, self.runtime)
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    def item(self, key: str) -> dict[str, Any] | None:
+        response = self.runtime.dynamodb.get_item(
+            TableName=self.settings.gateways_table_name,
+            Key=dynamo.serialize({"gateway_id": key}),
+            ConsistentRead=True,
+        )
+        return dynamo.deserialize(response["Item"]) if "Item" in response else None
+
+    def gateway_record(self, gateway_id: str) -> dict[str, Any] | None:
+        return self.item(gateway_id)
+
+    def agentcore_gateways(self) -> list[dict[str, Any]]:
+        return list(self.runtime.agentcore.list_gateways().get("items", []))
+
+    def agentcore_gateway(self, agentcore_id: str) -> dict[str, Any]:
+        return dict(self.runtime.agentcore.get_gateway(gatewayIdentifier=agentcore_id))
+
+    def on(self, hook: str, handler: Callable[..., Any]) -> None:
+        """Register a botocore event hook on the client the hook names."""
+        service = hook.split(".")[1]
+        client = self.runtime.agentcore if service == "bedrock-agentcore-control" else self.runtime.client(service)
+        client.meta.events.register(hook, handler)
+        self._hooks.append((hook, handler))
+
+    def clear_hooks(self) -> None:
+        """Remove every fault and crash this test registered."""
+        for hook, handler in self._hooks:
+            self.off(hook, handler)
+        self._hooks.clear()
+
+    def off(self, hook: str, handler: Callable[..., Any]) -> None:
+        service = hook.split(".")[1]
+        client = self.runtime.agentcore if service == "bedrock-agentcore-control" else self.runtime.client(service)
+        client.meta.events.unregister(hook, handler)
+
+    def fail(self, service_operation: str, code: str, status: int, *, times: int | None = None) -> None:
+        """Make `<service>.<Operation>` answer an AWS error (before it is sent)."""
+        remaining = [times]
+
+        def answer(**_: Any) -> Any:
+            if remaining[0] is not None:
+                if remaining[0] <= 0:
+                    return None
+                remaining[0] -= 1
+            return error_response(code, status)
+
+        self.on(f"before-call.{service_operation}", answer)
+
+    def crash(self, hook: str) -> None:
+        """Die (as a process would) at a botocore event."""
+
+        def die(**_: Any) -> None:
+            raise Fault(hook)
+
+        self.on(hook, die)
+
+
+def error_response(code: str, status: int) -> tuple[AWSResponse, dict[str, Any]]:
+    http = AWSResponse("https://aws.example", status, {}, None)
+    parsed = {
+        "Error": {"Code": code, "Message": f"injected {code}"},
+        "ResponseMetadata": {"HTTPStatusCode": status, "RetryAttempts": 0},
+    }
+    return http, parsed

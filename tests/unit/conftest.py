@@ -1,0 +1,48 @@
+"""Unit tests: in-process moto (with the AgentCore rules layer), no network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+from pytest_socket import disable_socket, enable_socket
+
+from registry_local import agentcore_rules
+from registry_local.bootstrap import bootstrap
+from tests.conftest import settings_for
+from tests.support import FakeClock, Registry, make_runtime
+
+agentcore_rules.install()
+
+
+@pytest.fixture(autouse=True)
+def _no_network() -> Iterator[None]:
+    disable_socket(allow_unix_socket=True)
+    yield
+    enable_socket()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    # moto starts before any client is made (its docs insist on it).
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def env(aws: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = bootstrap(None, prefix="unit")
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def registry(env: dict[str, str], clock: FakeClock) -> Registry:
+    return Registry(runtime=make_runtime(settings_for(env), clock), clock=clock)
