@@ -62,13 +62,19 @@ def registered_actions() -> dict[str, ActionSpec]:
 def _field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
     # Never echo the input: a rejected field may hold a secret.
     return [
-        {"field": prefix + ".".join(str(p) for p in err["loc"]) or prefix.rstrip("."), "message": err["msg"]}
+        {
+            "field": prefix + ".".join(str(p) for p in err["loc"]) or prefix.rstrip("."),
+            "message": err["msg"],
+        }
         for err in exc.errors(include_url=False, include_input=False, include_context=False)
     ]
 
 
 def envelope(
-    action_name: str | None, request_id: str | None, result: Result | None, error: RegistryError | None
+    action_name: str | None,
+    request_id: str | None,
+    result: Result | None,
+    error: RegistryError | None,
 ) -> dict[str, Any]:
     if error is not None:
         return {
@@ -95,7 +101,9 @@ def _parse(event: Any) -> tuple[Envelope, ActionSpec]:
         raise BadRequestError("the event must be a JSON object")
     name = event.get("action")
     if not isinstance(name, str) or not name:
-        raise BadRequestError("the event has no action", [{"field": "action", "message": "required"}])
+        raise BadRequestError(
+            "the event has no action", [{"field": "action", "message": "required"}]
+        )
     spec = _ACTIONS.get(name)
     if spec is None:
         raise UnknownActionError(
@@ -127,7 +135,9 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
         try:
             data = spec.model.model_validate(request.data)
         except ValidationError as exc:
-            raise RequestValidationError(f"invalid data for {spec.name}", _field_errors(exc, "data.")) from None
+            raise RequestValidationError(
+                f"invalid data for {spec.name}", _field_errors(exc, "data.")
+            ) from None
         rt = runtime if isinstance(runtime, Runtime) else runtime()
         now = rt.clock()
         remaining = (
@@ -143,18 +153,36 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
             request_hash=request_hash(spec.name, data.model_dump(mode="json")),
             deadline=now + remaining,
         )
-        logger.info("request", extra={"step": "request", "outcome": "received", "team": call.actor.team if call.actor else None})
+        logger.info(
+            "request",
+            extra={
+                "step": "request",
+                "outcome": "received",
+                "team": call.actor.team if call.actor else None,
+            },
+        )
         result = spec.handler(call, data)
     except RegistryError as exc:
-        logger.info("response", extra={"step": "response", "outcome": exc.code, "status": exc.status})
+        logger.info(
+            "response", extra={"step": "response", "outcome": exc.code, "status": exc.status}
+        )
         return envelope(name, request_id, None, exc)
     except Exception:
         # A fault of ours: the log keeps the traceback, the caller gets a
         # reference to it and nothing else.
-        logger.exception("response", extra={"step": "response", "outcome": "InternalError", "status": 500})
-        return envelope(name, request_id, None, InternalError(f"internal error; quote request_id {request_id} to the operators"))
+        logger.exception(
+            "response", extra={"step": "response", "outcome": "InternalError", "status": 500}
+        )
+        return envelope(
+            name,
+            request_id,
+            None,
+            InternalError(f"internal error; quote request_id {request_id} to the operators"),
+        )
     else:
-        logger.info("response", extra={"step": "response", "outcome": "ok", "status": result.status})
+        logger.info(
+            "response", extra={"step": "response", "outcome": "ok", "status": result.status}
+        )
         return envelope(name, request_id, result, None)
     finally:
         logger.remove_keys(["action", "request_id"])

@@ -57,7 +57,7 @@ def _tokens(backend: Any) -> dict[str, tuple[str, str]]:
     return backend.__dict__.setdefault("_emulator_client_tokens", {})  # type: ignore[no-any-return]
 
 
-def install() -> None:
+def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     global _installed  # noqa: PLW0603
     with _lock:
         if _installed:
@@ -90,7 +90,9 @@ def install() -> None:
                     return ActionResult(gateway.to_dict())
             result = original_create_response(self)
             if token:
-                created = next(g for g in self.backend.gateways.values() if g.name == params["name"])
+                created = next(
+                    g for g in self.backend.gateways.values() if g.name == params["name"]
+                )
                 _tokens(self.backend)[token] = (created.gateway_id, fingerprint)
             return result
 
@@ -103,7 +105,7 @@ def install() -> None:
         reason = (kwargs.get("tags") or {}).get(FAIL_TAG)
         if reason:
             gateway._transitions = [("CREATING", "FAILED")]
-            gateway.emulator_status_reasons = [reason]
+            gateway.emulator_status_reasons = [reason]  # type: ignore[attr-defined]
         return gateway
 
     def delete_gateway(self: Any, gateway_identifier: str) -> Any:
@@ -111,7 +113,8 @@ def install() -> None:
             gateway = self._get_gateway(gateway_identifier)
             if any(gid == gateway.gateway_id for gid, _ in self.gateway_targets):
                 raise ValidationException(
-                    "Gateway has targets associated with it. Delete all targets before deleting the gateway."
+                    "Gateway has targets associated with it. "
+                    "Delete all targets before deleting the gateway."
                 )
             return original_delete(self, gateway_identifier)
 
@@ -130,16 +133,26 @@ def install() -> None:
         original_target_update(self, *args, **kwargs)
         self._transitions = [("CREATING", "READY"), ("UPDATING", "READY")]
 
-    def create_gateway_target(self: Any, gateway_identifier: str, name: str, *args: Any, **kwargs: Any) -> Any:
+    def create_gateway_target(
+        self: Any, gateway_identifier: str, name: str, *args: Any, **kwargs: Any
+    ) -> Any:
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             if gateway.status != "READY":
-                raise ValidationException(f"Gateway {gateway.gateway_id} is {gateway.status}, not READY")
-            if any(t.name == name for (gid, _), t in self.gateway_targets.items() if gid == gateway.gateway_id):
+                raise ValidationException(
+                    f"Gateway {gateway.gateway_id} is {gateway.status}, not READY"
+                )
+            if any(
+                t.name == name
+                for (gid, _), t in self.gateway_targets.items()
+                if gid == gateway.gateway_id
+            ):
                 raise ConflictException(f"A target with name {name} already exists in this gateway")
             return original_create_target(self, gateway_identifier, name, *args, **kwargs)
 
-    def update_gateway_target(self: Any, gateway_identifier: str, target_id: str, name: str, *args: Any, **kwargs: Any) -> Any:
+    def update_gateway_target(
+        self: Any, gateway_identifier: str, target_id: str, name: str, *args: Any, **kwargs: Any
+    ) -> Any:
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             clash = any(
@@ -149,7 +162,9 @@ def install() -> None:
             )
             if clash:
                 raise ConflictException(f"A target with name {name} already exists in this gateway")
-            return original_update_target(self, gateway_identifier, target_id, name, *args, **kwargs)
+            return original_update_target(
+                self, gateway_identifier, target_id, name, *args, **kwargs
+            )
 
     responses.BedrockAgentCoreControlResponse.create_gateway = create_gateway_response  # type: ignore[method-assign]
     models.BedrockAgentCoreControlBackend.create_gateway = create_gateway  # type: ignore[method-assign]

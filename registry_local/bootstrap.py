@@ -27,12 +27,14 @@ GATEWAY_TRUST_POLICY = {
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def bootstrap(endpoint_url: str | None, *, prefix: str = "registry-local", region: str = "us-east-1") -> dict[str, str]:
+def bootstrap(
+    endpoint_url: str | None, *, prefix: str = "registry-local", region: str = "us-east-1"
+) -> dict[str, str]:
     """`endpoint_url` None: botocore's own endpoints (in-process moto, or AWS)."""
     local = endpoint_url is not None and urlparse(endpoint_url).hostname in LOCAL_HOSTS
     credentials: dict[str, str] = (
         # An emulator on this machine takes any credentials; these are moto's.
-        {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"} if local else {}  # noqa: S105
+        {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"} if local else {}
     )
     session = boto3.session.Session(
         region_name=region,

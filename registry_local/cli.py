@@ -1,10 +1,10 @@
 """`registry`: the local runner (CONTRACT.md, "Local runner").
 
-  registry local bootstrap --endpoint-url URL [--json] [--prefix P]
-  registry local moto-server [-p PORT]
-  registry invoke ACTION [--data JSON|@file] [--request-id ID] [--actor user:team[:role,...]]
-                         [--event JSON|@file] [--env FILE]
-  registry demo
+registry local bootstrap --endpoint-url URL [--json] [--prefix P]
+registry local moto-server [-p PORT]
+registry invoke ACTION [--data JSON|@file] [--request-id ID] [--actor user:team[:role,...]]
+                       [--event JSON|@file] [--env FILE]
+registry demo
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def build_event(args: argparse.Namespace) -> Any:
     if args.event is not None:
         return _load(args.event)  # sent as is, malformed or not
     event: dict[str, Any] = {"action": args.action, "data": _load(args.data) if args.data else {}}
-    request_id = args.request_id or (None if args.action.startswith(("get_", "list_")) else str(uuid.uuid4()))
+    request_id = args.request_id or (
+        None if args.action.startswith(("get_", "list_")) else str(uuid.uuid4())
+    )
     if request_id:
         event["request_id"] = request_id
     if args.actor:
@@ -82,12 +84,16 @@ def _cmd_demo(_: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="registry", description="AgentCore tool registry: local runner")
+    root = argparse.ArgumentParser(
+        prog="registry", description="AgentCore tool registry: local runner"
+    )
     sub = root.add_subparsers(dest="command", required=True)
 
     local = sub.add_parser("local", help="local AWS: bootstrap resources, run a moto server")
     local_sub = local.add_subparsers(dest="local_command", required=True)
-    boot = local_sub.add_parser("bootstrap", help="create the tables, bucket and role at an endpoint")
+    boot = local_sub.add_parser(
+        "bootstrap", help="create the tables, bucket and role at an endpoint"
+    )
     boot.add_argument("--endpoint-url", required=True)
     boot.add_argument("--prefix", default="registry-local")
     boot.add_argument("--region", default="us-east-1")

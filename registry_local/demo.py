@@ -49,25 +49,54 @@ def run_demo() -> int:
         print(f"local AWS (moto_server + AgentCore rules) at {server.endpoint_url}")
         env = bootstrap(server.endpoint_url, prefix="registry-demo")
         os.environ.update(env)
-        print("bootstrapped: " + ", ".join(f"{k}={env[k]}" for k in ("GATEWAYS_TABLE_NAME", "TOOLS_TABLE_NAME", "SPEC_BUCKET_NAME")))
+        print(
+            "bootstrapped: "
+            + ", ".join(
+                f"{k}={env[k]}"
+                for k in ("GATEWAYS_TABLE_NAME", "TOOLS_TABLE_NAME", "SPEC_BUCKET_NAME")
+            )
+        )
 
-        create = _event("create_gateway", {"name": "payments-tools", "description": "Payment APIs for agents"})
+        create = _event(
+            "create_gateway", {"name": "payments-tools", "description": "Payment APIs for agents"}
+        )
         created = _step("create_gateway: PENDING -> ACTIVE", create)
         gateway_id = created["data"]["gateway_id"]
-        print("   audit: " + " -> ".join(f"{e['outcome']} ({e['status']})" for e in created["data"]["audit"]))
+        print(
+            "   audit: "
+            + " -> ".join(f"{e['outcome']} ({e['status']})" for e in created["data"]["audit"])
+        )
         _step("create_gateway again, same request_id: replayed, nothing new", create)
         _step("get_gateway", _event("get_gateway", {"gateway_id": gateway_id}, mutating=False))
-        _step("list_gateways for team payments", _event("list_gateways", {"team": "payments"}, mutating=False))
+        _step(
+            "list_gateways for team payments",
+            _event("list_gateways", {"team": "payments"}, mutating=False),
+        )
         _step(
             "update_gateway description",
             _event("update_gateway", {"gateway_id": gateway_id, "description": "Payments, v2"}),
         )
-        _step("create_gateway with a taken name: 409 Conflict", _event("create_gateway", {"name": "payments-tools"}))
-        _step("create_gateway with a bad name: 422 ValidationError", _event("create_gateway", {"name": "bad name!"}))
+        _step(
+            "create_gateway with a taken name: 409 Conflict",
+            _event("create_gateway", {"name": "payments-tools"}),
+        )
+        _step(
+            "create_gateway with a bad name: 422 ValidationError",
+            _event("create_gateway", {"name": "bad name!"}),
+        )
         _step("unknown action: 400 UnknownAction", {"action": "launch_rockets"})
         _step("malformed event: 400 BadRequest", ["not", "an", "object"])
-        deleted = _step("delete_gateway: DELETING -> DELETED", _event("delete_gateway", {"gateway_id": gateway_id}))
-        print("   audit: " + " -> ".join(f"{e['outcome']} ({e['status']})" for e in deleted["data"]["audit"]))
-        _step("get_gateway after delete: 404 NotFound", _event("get_gateway", {"gateway_id": gateway_id}, mutating=False))
+        deleted = _step(
+            "delete_gateway: DELETING -> DELETED",
+            _event("delete_gateway", {"gateway_id": gateway_id}),
+        )
+        print(
+            "   audit: "
+            + " -> ".join(f"{e['outcome']} ({e['status']})" for e in deleted["data"]["audit"])
+        )
+        _step(
+            "get_gateway after delete: 404 NotFound",
+            _event("get_gateway", {"gateway_id": gateway_id}, mutating=False),
+        )
     print("\ndone: the local AWS is stopped")
     return 0

@@ -51,7 +51,9 @@ def table_definitions(terraform_dir: Path = TERRAFORM_DIR) -> dict[str, dict[str
                     {
                         "IndexName": _literal(gsi["name"]),
                         "KeySchema": _key_schema(gsi),
-                        "Projection": {"ProjectionType": _literal(gsi.get("projection_type", '"ALL"'))},
+                        "Projection": {
+                            "ProjectionType": _literal(gsi.get("projection_type", '"ALL"'))
+                        },
                     }
                     for gsi in block.get("global_secondary_index", [])
                 ]
@@ -74,5 +76,6 @@ def create_tables(client: Any, names: dict[str, str], terraform_dir: Path = TERR
         client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1})
         if ttl:
             client.update_time_to_live(
-                TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
+                TableName=table_name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl},
             )

@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     gateways_table_name: str = Field(alias="GATEWAYS_TABLE_NAME", min_length=3)
     tools_table_name: str = Field(alias="TOOLS_TABLE_NAME", min_length=3)
     spec_bucket_name: str = Field(alias="SPEC_BUCKET_NAME", min_length=3)
-    gateway_role_arn: str = Field(alias="GATEWAY_ROLE_ARN", pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+    gateway_role_arn: str = Field(
+        alias="GATEWAY_ROLE_ARN", pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$"
+    )
     region: str = Field(validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
 
 
@@ -36,7 +38,7 @@ ENVIRONMENT_VARIABLES = (
 
 def load_settings() -> Settings:
     try:
-        return Settings()  # type: ignore[call-arg]
+        return Settings()
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -47,7 +47,13 @@ def make_runtime(settings: Settings, clock: FakeClock, endpoint_url: str | None 
     return runtime
 
 
-def event(action: str, data: dict[str, Any], *, request_id: str | None = None, actor: dict[str, Any] | None = ACTOR) -> dict[str, Any]:
+def event(
+    action: str,
+    data: dict[str, Any],
+    *,
+    request_id: str | None = None,
+    actor: dict[str, Any] | None = ACTOR,
+) -> dict[str, Any]:
     result: dict[str, Any] = {"action": action, "data": data}
     if not action.startswith(("get_", "list_")) or request_id:
         result["request_id"] = request_id or f"req-{uuid.uuid4()}"
@@ -95,7 +101,11 @@ class Registry:
     def on(self, hook: str, handler: Callable[..., Any]) -> None:
         """Register a botocore event hook on the client the hook names."""
         service = hook.split(".")[1]
-        client = self.runtime.agentcore if service == "bedrock-agentcore-control" else self.runtime.client(service)
+        client = (
+            self.runtime.agentcore
+            if service == "bedrock-agentcore-control"
+            else self.runtime.client(service)
+        )
         client.meta.events.register(hook, handler)
         self._hooks.append((hook, handler))
 
@@ -107,10 +117,16 @@ class Registry:
 
     def off(self, hook: str, handler: Callable[..., Any]) -> None:
         service = hook.split(".")[1]
-        client = self.runtime.agentcore if service == "bedrock-agentcore-control" else self.runtime.client(service)
+        client = (
+            self.runtime.agentcore
+            if service == "bedrock-agentcore-control"
+            else self.runtime.client(service)
+        )
         client.meta.events.unregister(hook, handler)
 
-    def fail(self, service_operation: str, code: str, status: int, *, times: int | None = None) -> None:
+    def fail(
+        self, service_operation: str, code: str, status: int, *, times: int | None = None
+    ) -> None:
         """Make `<service>.<Operation>` answer an AWS error (before it is sent)."""
         remaining = [times]
 

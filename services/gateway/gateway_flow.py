@@ -75,7 +75,9 @@ def gateway_id_for(request_id: str) -> str:
 
 def _store(call: Call) -> RecordStore:
     settings = call.runtime.settings
-    return RecordStore(call.runtime.dynamodb, settings.gateways_table_name, settings.tools_table_name)
+    return RecordStore(
+        call.runtime.dynamodb, settings.gateways_table_name, settings.tools_table_name
+    )
 
 
 def _service(call: Call) -> GatewayService:
@@ -120,16 +122,26 @@ def _transition(
         "request_id": call.request_id,
         "audit": audit.appended(
             record,
-            audit.entry(call, outcome, version=version, status=(set_ or {}).get("status", record.get("status")), detail=detail),
+            audit.entry(
+                call,
+                outcome,
+                version=version,
+                status=(set_ or {}).get("status", record.get("status")),
+                detail=detail,
+            ),
         ),
     }
     condition = (expect or Condition()).equals("version", record["version"])
-    operation = dynamo.update(_table(call), gateway_key(record["gateway_id"]), changes, remove, condition)
+    operation = dynamo.update(
+        _table(call), gateway_key(record["gateway_id"]), changes, remove, condition
+    )
     _store(call).write([operation, *extra])
     new = {**record, **changes}
     for attr in remove:
         new.pop(attr, None)
-    log_step(outcome, "ok", gateway_id=record["gateway_id"], version=version, status=new.get("status"))
+    log_step(
+        outcome, "ok", gateway_id=record["gateway_id"], version=version, status=new.get("status")
+    )
     return new
 
 
@@ -175,8 +187,9 @@ def _replay(call: Call) -> Result | None:
     lease = _live_lease(call, record)
     if lease is not None:
         if lease.get("request_id") == call.request_id:
+            wait = int(lease["until"] - call.now()) + 1
             raise InProgressError(
-                f"request {call.rid} is still being worked on; retry after {int(lease['until'] - call.now()) + 1}s"
+                f"request {call.rid} is still being worked on; retry after {wait}s"
             )
         raise ConflictError(f"gateway {record['gateway_id']} is being changed by another request")
     return _resume(call, record)
@@ -266,7 +279,11 @@ def create_gateway(call: Call, data: CreateGatewayData) -> Result:
                 dynamo.put(table, record, Condition().absent("gateway_id")),
                 dynamo.put(
                     table,
-                    {**gateway_name_key(data.name), "claimed_by": gateway_id, "request_id": call.rid},
+                    {
+                        **gateway_name_key(data.name),
+                        "claimed_by": gateway_id,
+                        "request_id": call.rid,
+                    },
                     Condition().absent("gateway_id"),
                 ),
             ]
@@ -279,7 +296,12 @@ def create_gateway(call: Call, data: CreateGatewayData) -> Result:
         if cancelled.failed(2):
             raise ConflictError(
                 f"a gateway named {data.name!r} already exists",
-                [{"field": "name", "message": "names are unique among gateways that are not FAILED or DELETED"}],
+                [
+                    {
+                        "field": "name",
+                        "message": "names are unique among gateways that are not FAILED or DELETED",
+                    }
+                ],
             ) from None
         raise ConflictError("the gateway is being changed concurrently; retry") from None
     log_step("create-started", "ok", gateway_id=gateway_id, status="PENDING")
@@ -313,7 +335,9 @@ def _drive_create(call: Call, record: dict[str, Any], *, resumed: bool) -> Resul
                 # request: every attempt at this create sends the same token.
                 token=client_token("gateway", str(record["gateway_id"])),
             )
-        log_step(step, "ok", gateway_id=record["gateway_id"], agentcore_id=existing.get("gatewayId"))
+        log_step(
+            step, "ok", gateway_id=record["gateway_id"], agentcore_id=existing.get("gatewayId")
+        )
         step = "GetGateway"
         settled = service.wait_until_settled(
             str(existing["gatewayId"]),
@@ -356,13 +380,15 @@ def _drive_create(call: Call, record: dict[str, Any], *, resumed: bool) -> Resul
             [{"service": "AgentCore", "code": f"Gateway{status.title()}", "message": reasons}],
         )
         left = _cleanup_failed(call, str(settled["gatewayId"]))
-        _fail_create(call, record, error, "GetGateway", agentcore=summarize(settled) if left else None)
+        _fail_create(
+            call, record, error, "GetGateway", agentcore=summarize(settled) if left else None
+        )
         raise error
-    error = UpstreamUnavailableError(
+    busy = UpstreamUnavailableError(
         f"AgentCore is still creating the gateway ({status}); send the same request again to resume"
     )
-    _pause(call, record, error, "GetGateway", keep=summarize(settled))
-    raise error
+    _pause(call, record, busy, "GetGateway", keep=summarize(settled))
+    raise busy
 
 
 def _cleanup_failed(call: Call, agentcore_id: str) -> bool:
@@ -394,7 +420,11 @@ def _fail_create(
         call,
         record,
         outcome="create-failed",
-        set_={"status": "FAILED", "last_error": _error_record(call, error, step), "agentcore": agentcore},
+        set_={
+            "status": "FAILED",
+            "last_error": _error_record(call, error, step),
+            "agentcore": agentcore,
+        },
         remove=("lease",),
         expect=Condition().equals("lease.request_id", call.rid),
         extra=(
@@ -475,17 +505,31 @@ def _update_gateway(call: Call, data: UpdateGatewayData) -> Result:
         if replay is not None:
             return replay
     if record.get("status") != "ACTIVE":
-        raise _refuse(call, ConflictError(f"gateway {data.gateway_id} is {record.get('status')}; only an ACTIVE gateway can be updated"))
+        raise _refuse(
+            call,
+            ConflictError(
+                f"gateway {data.gateway_id} is {record.get('status')}; "
+                "only an ACTIVE gateway can be updated"
+            ),
+        )
     if data.expected_version is not None and data.expected_version != record["version"]:
         raise _refuse(
             call,
             ConflictError(
-                f"gateway {data.gateway_id} is at version {record['version']}, not {data.expected_version}",
-                [{"field": "expected_version", "message": f"current version is {record['version']}"}],
+                f"gateway {data.gateway_id} is at version {record['version']}, "
+                f"not {data.expected_version}",
+                [
+                    {
+                        "field": "expected_version",
+                        "message": f"current version is {record['version']}",
+                    }
+                ],
             ),
         )
     if _live_lease(call, record) is not None:
-        raise _refuse(call, ConflictError(f"gateway {data.gateway_id} is being changed by another request"))
+        raise _refuse(
+            call, ConflictError(f"gateway {data.gateway_id} is being changed by another request")
+        )
     pending = _desired_changes(record, data)
     try:
         taken = _transition(
@@ -494,14 +538,19 @@ def _update_gateway(call: Call, data: UpdateGatewayData) -> Result:
             outcome="update-started",
             set_={"lease": {"request_id": call.rid, "until": call.deadline}, "pending": pending},
             expect=Condition().equals("status", "ACTIVE").lease_free(call.now()),
-            extra=(ledger.start(call, _table(call), "gateway", record["gateway_id"]), *_supersede(call, record)),
+            extra=(
+                ledger.start(call, _table(call), "gateway", record["gateway_id"]),
+                *_supersede(call, record),
+            ),
         )
     except WriteCancelled as cancelled:
         if cancelled.failed(1):
             replay = _replay(call)
             if replay is not None:
                 return replay
-        raise ConflictError(f"gateway {data.gateway_id} changed while we updated it; read it and retry") from None
+        raise ConflictError(
+            f"gateway {data.gateway_id} changed while we updated it; read it and retry"
+        ) from None
     return _drive_update(call, taken)
 
 
@@ -509,12 +558,12 @@ def _desired_changes(record: dict[str, Any], data: UpdateGatewayData) -> dict[st
     changes = data.model_dump(exclude={"gateway_id", "expected_version"}, exclude_none=True)
     if "authorizer_type" in changes and changes["authorizer_type"] != "CUSTOM_JWT":
         changes["authorizer"] = None
-    if "authorizer" in changes and changes["authorizer"] is not None:
-        if changes.get("authorizer_type", record.get("authorizer_type")) != "CUSTOM_JWT":
-            raise RequestValidationError(
-                "an authorizer is only used with authorizer_type CUSTOM_JWT",
-                [{"field": "authorizer", "message": "set authorizer_type to CUSTOM_JWT as well"}],
-            )
+    authorizer_type = changes.get("authorizer_type", record.get("authorizer_type"))
+    if changes.get("authorizer") is not None and authorizer_type != "CUSTOM_JWT":
+        raise RequestValidationError(
+            "an authorizer is only used with authorizer_type CUSTOM_JWT",
+            [{"field": "data.authorizer", "message": "set authorizer_type to CUSTOM_JWT as well"}],
+        )
     return changes
 
 
@@ -536,18 +585,30 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
             )
             step = "GetGateway"
             answer = service.wait_until_settled(
-                agentcore_id, answer, deadline=call.poll_deadline, clock=call.runtime.clock, sleep=call.runtime.sleep
+                agentcore_id,
+                answer,
+                deadline=call.poll_deadline,
+                clock=call.runtime.clock,
+                sleep=call.runtime.sleep,
             )
             if answer.get("status") != "READY":
                 reasons = "; ".join(answer.get("statusReasons") or []) or str(answer.get("status"))
                 raise UpstreamError(
                     f"AgentCore did not apply the update: {reasons}",
-                    [{"service": "AgentCore", "code": str(answer.get("status")), "message": reasons}],
+                    [
+                        {
+                            "service": "AgentCore",
+                            "code": str(answer.get("status")),
+                            "message": reasons,
+                        }
+                    ],
                 )
             agentcore = summarize(answer)
         if "tags" in pending and agentcore:
             step = "TagResource"
-            service.replace_tags(str(agentcore["gateway_arn"]), record.get("tags") or {}, pending["tags"])
+            service.replace_tags(
+                str(agentcore["gateway_arn"]), record.get("tags") or {}, pending["tags"]
+            )
     except RegistryError as exc:
         table = _table(call)
         _transition(
@@ -601,7 +662,9 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
     if lease is not None:
         if lease.get("request_id") == call.request_id:
             raise InProgressError(f"request {call.rid} is still being worked on")
-        raise _refuse(call, ConflictError(f"gateway {data.gateway_id} is being changed by another request"))
+        raise _refuse(
+            call, ConflictError(f"gateway {data.gateway_id} is being changed by another request")
+        )
     if record.get("lease", {}).get("request_id") == call.request_id:
         replay = _replay(call)  # this request's own process died: resume it
         if replay is not None:
@@ -612,11 +675,15 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
             raise _refuse(
                 call,
                 ConflictError(
-                    f"gateway {data.gateway_id} still has {tools} tool(s); delete them first or send cascade: true"
+                    f"gateway {data.gateway_id} still has {tools} tool(s); "
+                    "delete them first or send cascade: true"
                 ),
             )
         # Cascade removes the tools first; it arrives with the tool actions.
-        raise _refuse(call, ConflictError("cascade delete of tools is not available yet; delete the tools first"))
+        raise _refuse(
+            call,
+            ConflictError("cascade delete of tools is not available yet; delete the tools first"),
+        )
     try:
         taken = _transition(
             call,
@@ -634,14 +701,19 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
             expect=Condition()
             .one_of("status", ("ACTIVE", "FAILED", "PENDING", "DELETING"))
             .lease_free(call.now()),
-            extra=(ledger.start(call, _table(call), "gateway", record["gateway_id"]), *_supersede(call, record)),
+            extra=(
+                ledger.start(call, _table(call), "gateway", record["gateway_id"]),
+                *_supersede(call, record),
+            ),
         )
     except WriteCancelled as cancelled:
         if cancelled.failed(1):
             replay = _replay(call)
             if replay is not None:
                 return replay
-        raise ConflictError(f"gateway {data.gateway_id} changed while we deleted it; read it and retry") from None
+        raise ConflictError(
+            f"gateway {data.gateway_id} changed while we deleted it; read it and retry"
+        ) from None
     return _drive_delete(call, taken)
 
 
@@ -660,11 +732,14 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
             service.delete_gateway(str(agentcore_id))
             step = "GetGateway"
             gone = service.wait_until_deleted(
-                str(agentcore_id), deadline=call.poll_deadline, clock=call.runtime.clock, sleep=call.runtime.sleep
+                str(agentcore_id),
+                deadline=call.poll_deadline,
+                clock=call.runtime.clock,
+                sleep=call.runtime.sleep,
             )
             if not gone:
                 raise UpstreamUnavailableError(
-                    "AgentCore is still deleting the gateway; send the same request again to finish",
+                    "AgentCore is still deleting the gateway; send the same request again",
                     maybe_applied=True,
                 )
     except UpstreamUnavailableError as exc:
@@ -677,7 +752,10 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
             call,
             record,
             outcome="delete-failed",
-            set_={"status": record.get("prev_status") or "ACTIVE", "last_error": _error_record(call, exc, step)},
+            set_={
+                "status": record.get("prev_status") or "ACTIVE",
+                "last_error": _error_record(call, exc, step),
+            },
             remove=("lease", "prev_status"),
             expect=Condition().equals("lease.request_id", call.rid),
             extra=(ledger.complete(call, table, exc.status, exc),),

@@ -37,7 +37,9 @@ def client_token(kind: str, request_id: str) -> str:
     return str(uuid.uuid5(_TOKEN_NAMESPACE, f"{kind}:{request_id}"))
 
 
-def authorizer_configuration(authorizer_type: str, authorizer: dict[str, Any] | None) -> dict[str, Any] | None:
+def authorizer_configuration(
+    authorizer_type: str, authorizer: dict[str, Any] | None
+) -> dict[str, Any] | None:
     if authorizer_type != "CUSTOM_JWT" or not authorizer:
         return None
     jwt: dict[str, Any] = {"discoveryUrl": authorizer["discovery_url"]}

@@ -32,8 +32,12 @@ class Authorizer(StrictModel):
             max_length=2048, pattern=r"^https://[^\s]+/\.well-known/openid-configuration$"
         ),
     ]
-    allowed_audience: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = None
-    allowed_clients: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None = None
+    allowed_audience: (
+        list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None
+    ) = None
+    allowed_clients: (
+        list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] | None
+    ) = None
 
     @model_validator(mode="after")
     def _needs_audience_or_clients(self) -> Authorizer:
@@ -87,7 +91,9 @@ class UpdateGatewayData(StrictModel):
     def _something_to_change(self) -> UpdateGatewayData:
         changes = self.model_dump(exclude={"gateway_id", "expected_version"}, exclude_none=True)
         if not changes:
-            raise ValueError("give at least one of description, authorizer_type, authorizer, metadata, tags")
+            raise ValueError(
+                "give at least one of description, authorizer_type, authorizer, metadata, tags"
+            )
         if self.authorizer_type is not None:
             _check_authorizer(self.authorizer_type, self.authorizer)
         return self

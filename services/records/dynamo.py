@@ -166,7 +166,9 @@ def update(
     expr = Expression()
     clauses = []
     if set_:
-        clauses.append("SET " + ", ".join(f"{expr.name(k)} = {expr.value(v)}" for k, v in set_.items()))
+        clauses.append(
+            "SET " + ", ".join(f"{expr.name(k)} = {expr.value(v)}" for k, v in set_.items())
+        )
     removed = [expr.name(k) for k in remove]
     if removed:
         clauses.append("REMOVE " + ", ".join(removed))
@@ -210,7 +212,9 @@ def write(client: Any, operations: Sequence[dict[str, Any]]) -> None:
         if code == "TransactionCanceledException":
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
             if not reasons:
-                reasons = _reasons_from_message(str(exc.response.get("Error", {}).get("Message", "")))
+                reasons = _reasons_from_message(
+                    str(exc.response.get("Error", {}).get("Message", ""))
+                )
             raise WriteCancelled(reasons) from None
         raise translate(exc, "DynamoDB") from None
     except BotoCoreError as exc:  # connection failures and timeouts

@@ -38,7 +38,9 @@ def start(call: Call, table: str, resource_type: str, resource_id: str) -> dict[
     return dynamo.put(table, item, dynamo.Condition().absent("gateway_id"))
 
 
-def complete(call: Call, table: str, status: int, error: RegistryError | None = None) -> dict[str, Any]:
+def complete(
+    call: Call, table: str, status: int, error: RegistryError | None = None
+) -> dict[str, Any]:
     """Update operation: record the outcome a replay will answer with."""
     return finish_other(call, table, call.rid, status, error)
 
@@ -60,7 +62,10 @@ def finish_other(
 
 def check_same_request(call: Call, ledger: dict[str, Any]) -> None:
     """A request id replayed with another action or other data is refused."""
-    if ledger.get("ledger_action") != call.action or ledger.get("request_hash") != call.request_hash:
+    if (
+        ledger.get("ledger_action") != call.action
+        or ledger.get("request_hash") != call.request_hash
+    ):
         raise IdempotencyConflictError(
             f"request_id {call.rid!r} was already used for another request "
             f"({ledger.get('ledger_action')}); send a new request_id",

@@ -63,7 +63,12 @@ def encode_token(index: str, last_key: dict[str, Any]) -> str:
 def decode_token(index: str, token: str) -> dict[str, Any]:
     invalid = RequestValidationError(
         "next_token is not valid for this query",
-        [{"field": "next_token", "message": "pass back the next_token of the previous page unchanged"}],
+        [
+            {
+                "field": "next_token",
+                "message": "pass back the next_token of the previous page unchanged",
+            }
+        ],
     )
     try:
         padded = token + "=" * (-len(token) % 4)

@@ -25,7 +25,9 @@ def main() -> None:
 
     runtime = build_runtime()
     service = hook.split(".")[1]
-    client = runtime.agentcore if service == "bedrock-agentcore-control" else runtime.client(service)
+    client = (
+        runtime.agentcore if service == "bedrock-agentcore-control" else runtime.client(service)
+    )
 
     def die(**_: Any) -> None:
         sys.stdout.flush()

@@ -43,7 +43,10 @@ def test_delete_cleans_up_both(registry: Registry) -> None:
 
 
 def test_agentcore_failure_shows_in_dynamodb_with_its_error(registry: Registry) -> None:
-    evt = event("create_gateway", {"name": "payments-tools", "tags": {"emulator:fail": "role not assumable"}})
+    evt = event(
+        "create_gateway",
+        {"name": "payments-tools", "tags": {"emulator:fail": "role not assumable"}},
+    )
     response = registry.invoke(evt)
 
     assert response["status"] == 502
@@ -89,7 +92,11 @@ def test_process_killed_around_create_leaves_pending_then_replay_ends_with_one_g
     record = registry.gateway_record(gateway_id_for(evt["request_id"]))
     assert record["status"] == "ACTIVE"
     assert record["agentcore"]["gateway_id"] == gateway["gatewayId"]
-    assert [e["outcome"] for e in record["audit"]] == ["create-started", "resumed", "create-succeeded"]
+    assert [e["outcome"] for e in record["audit"]] == [
+        "create-started",
+        "resumed",
+        "create-succeeded",
+    ]
 
 
 def test_process_killed_after_delete_call_is_finished_by_replay(registry: Registry) -> None:
@@ -116,12 +123,24 @@ def test_concurrent_creates_of_one_name_have_one_winner(registry: Registry) -> N
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda'}{os.pathsep}{ROOT}"}
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", script, json.dumps(event("create_gateway", {"name": "contested"}))],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            [
+                sys.executable,
+                "-c",
+                script,
+                json.dumps(event("create_gateway", {"name": "contested"})),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         for _ in range(4)
     ]
-    statuses = sorted(json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1])["status"] for p in processes)
+    statuses = sorted(
+        json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1])["status"]
+        for p in processes
+    )
 
     assert statuses == [201, 409, 409, 409]
     assert [g["name"] for g in registry.agentcore_gateways()] == ["contested"]

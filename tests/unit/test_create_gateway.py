@@ -80,7 +80,11 @@ def test_same_request_id_with_other_data_is_idempotency_conflict(registry: Regis
 
 def test_request_id_of_another_action_is_idempotency_conflict(registry: Registry) -> None:
     first = registry.invoke(create())
-    reused = event("update_gateway", {"gateway_id": first["data"]["gateway_id"], "description": "x"}, request_id=first["request_id"])
+    reused = event(
+        "update_gateway",
+        {"gateway_id": first["data"]["gateway_id"], "description": "x"},
+        request_id=first["request_id"],
+    )
     response = registry.invoke(reused)
     assert response["error"]["code"] == "IdempotencyConflict"
     assert registry.gateway_record(first["data"]["gateway_id"])["description"] is None
@@ -100,7 +104,10 @@ def test_duplicate_name_is_conflict_and_writes_nothing(registry: Registry) -> No
 
 def test_name_taken_outside_the_registry_is_conflict_and_record_failed(registry: Registry) -> None:
     registry.runtime.agentcore.create_gateway(
-        name="payments-tools", roleArn=registry.settings.gateway_role_arn, protocolType="MCP", authorizerType="AWS_IAM"
+        name="payments-tools",
+        roleArn=registry.settings.gateway_role_arn,
+        protocolType="MCP",
+        authorizerType="AWS_IAM",
     )
     evt = create()
     response = registry.invoke(evt)
@@ -231,7 +238,9 @@ def test_timeout_after_sending_keeps_pending_for_resume(registry: Registry) -> N
 
 
 def test_poll_budget_exhausted_keeps_pending_then_resumes(registry: Registry) -> None:
-    state_manager.set_transition("bedrock-agentcore-control::gateway", {"progression": "manual", "times": 1000})
+    state_manager.set_transition(
+        "bedrock-agentcore-control::gateway", {"progression": "manual", "times": 1000}
+    )
     try:
         evt = create()
         response = registry.invoke(evt, context=LambdaContext(remaining_ms=30_000))

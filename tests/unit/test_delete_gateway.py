@@ -21,7 +21,9 @@ def delete(gateway_id: str, actor: dict[str, Any] | None = None, **data: Any) ->
     return event("delete_gateway", {"gateway_id": gateway_id, **data}, **kwargs)
 
 
-def test_delete_removes_gateway_and_marks_record_deleted(registry: Registry, gateway: dict[str, Any]) -> None:
+def test_delete_removes_gateway_and_marks_record_deleted(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
     response = registry.invoke(delete(gateway["gateway_id"]))
 
     assert response["status"] == 200
@@ -32,19 +34,26 @@ def test_delete_removes_gateway_and_marks_record_deleted(registry: Registry, gat
     assert registry.item("name#payments-tools") is None
     # The audit trail survives the deletion.
     assert [e["status"] for e in record["audit"]] == ["PENDING", "ACTIVE", "DELETING", "DELETED"]
-    assert registry.invoke(event("get_gateway", {"gateway_id": gateway["gateway_id"]}))["status"] == 404
+    assert (
+        registry.invoke(event("get_gateway", {"gateway_id": gateway["gateway_id"]}))["status"]
+        == 404
+    )
     # The name is free again.
     assert registry.invoke(event("create_gateway", {"name": "payments-tools"}))["status"] == 201
 
 
-def test_delete_when_agentcore_already_lost_it_succeeds(registry: Registry, gateway: dict[str, Any]) -> None:
+def test_delete_when_agentcore_already_lost_it_succeeds(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
     registry.runtime.agentcore.delete_gateway(gatewayIdentifier=gateway["agentcore"]["gateway_id"])
     response = registry.invoke(delete(gateway["gateway_id"]))
     assert response["status"] == 200
     assert registry.gateway_record(gateway["gateway_id"])["status"] == "DELETED"
 
 
-def test_delete_of_gateway_with_tools_is_conflict_unless_cascade(registry: Registry, gateway: dict[str, Any]) -> None:
+def test_delete_of_gateway_with_tools_is_conflict_unless_cascade(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
     registry.runtime.dynamodb.put_item(
         TableName=registry.settings.tools_table_name,
         Item={
@@ -62,7 +71,9 @@ def test_delete_of_gateway_with_tools_is_conflict_unless_cascade(registry: Regis
     assert len(registry.agentcore_gateways()) == 1
 
 
-def test_agentcore_refusing_delete_restores_the_record(registry: Registry, gateway: dict[str, Any]) -> None:
+def test_agentcore_refusing_delete_restores_the_record(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
     # A target made outside the registry: AgentCore refuses to delete.
     registry.runtime.agentcore.create_gateway_target(
         gatewayIdentifier=gateway["agentcore"]["gateway_id"],
@@ -81,7 +92,9 @@ def test_agentcore_refusing_delete_restores_the_record(registry: Registry, gatew
     assert len(registry.agentcore_gateways()) == 1
 
 
-def test_other_team_is_forbidden_and_admin_is_allowed(registry: Registry, gateway: dict[str, Any]) -> None:
+def test_other_team_is_forbidden_and_admin_is_allowed(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
     refused = registry.invoke(delete(gateway["gateway_id"], actor=OTHER_TEAM))
     assert refused["status"] == 403
     assert registry.gateway_record(gateway["gateway_id"])["status"] == "ACTIVE"
@@ -102,7 +115,9 @@ def test_delete_of_unknown_gateway_is_not_found(registry: Registry) -> None:
     assert registry.invoke(delete("gw-00000000000000000000"))["status"] == 404
 
 
-def test_crash_after_agentcore_delete_is_finished_by_replay(registry: Registry, gateway: dict[str, Any]) -> None:
+def test_crash_after_agentcore_delete_is_finished_by_replay(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
     registry.crash("after-call.bedrock-agentcore-control.DeleteGateway")
     evt = delete(gateway["gateway_id"])
     with pytest.raises(Fault):
@@ -112,7 +127,12 @@ def test_crash_after_agentcore_delete_is_finished_by_replay(registry: Registry, 
 
     registry.clear_hooks()
     # Updates are refused while the gateway is DELETING.
-    assert registry.invoke(event("update_gateway", {"gateway_id": gateway["gateway_id"], "description": "x"}))["status"] == 409
+    assert (
+        registry.invoke(
+            event("update_gateway", {"gateway_id": gateway["gateway_id"], "description": "x"})
+        )["status"]
+        == 409
+    )
     registry.clock.advance(registry.runtime.default_budget_seconds + 1)
     resumed = registry.invoke(evt)
     assert resumed["status"] == 200

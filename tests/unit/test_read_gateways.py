@@ -39,7 +39,12 @@ def test_list_by_team_pages_with_a_query_each(registry: Registry) -> None:
     first = registry.invoke(event("list_gateways", {"team": "payments", "limit": 2}))
     assert [i["name"] for i in first["data"]["items"]] == ["a3", "a2"]
     assert first["data"]["next_token"]
-    second = registry.invoke(event("list_gateways", {"team": "payments", "limit": 2, "next_token": first["data"]["next_token"]}))
+    second = registry.invoke(
+        event(
+            "list_gateways",
+            {"team": "payments", "limit": 2, "next_token": first["data"]["next_token"]},
+        )
+    )
     assert [i["name"] for i in second["data"]["items"]] == ["a1"]
     assert calls == ["Query", "Query"]
     assert "Scan" not in calls

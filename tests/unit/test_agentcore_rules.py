@@ -1,0 +1,360 @@
+"""registry_local.agentcore_rules: each AgentCore rule the layer adds to moto,
+seen through a plain boto3 client (in-process moto, the layer installed by
+tests/unit/conftest.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.bedrockagentcorecontrol import models, responses
+from moto.moto_api import state_manager
+
+from registry_local import agentcore_rules
+
+GATEWAY_MODEL = "bedrock-agentcore-control::gateway"
+TOKEN = "token-0123456789abcdef0123456789abcdef"  # ClientToken: 33 to 256 characters
+OTHER_TOKEN = "token-fedcba9876543210fedcba9876543210"
+
+# Every attribute install() replaces, as (owner, attribute name).
+PATCHED = (
+    (responses.BedrockAgentCoreControlResponse, "create_gateway"),
+    (models.BedrockAgentCoreControlBackend, "create_gateway"),
+    (models.BedrockAgentCoreControlBackend, "delete_gateway"),
+    (models.BedrockAgentCoreControlBackend, "create_gateway_target"),
+    (models.BedrockAgentCoreControlBackend, "update_gateway_target"),
+    (models.Gateway, "to_dict"),
+    (models.Gateway, "update"),
+    (models.GatewayTarget, "update"),
+)
+
+
+@pytest.fixture
+def agentcore(env: dict[str, str]) -> Any:
+    return boto3.client("bedrock-agentcore-control", region_name="us-east-1")
+
+
+def create_gateway(client: Any, env: dict[str, str], name: str, **extra: Any) -> dict[str, Any]:
+    return dict(
+        client.create_gateway(
+            name=name,
+            roleArn=env["GATEWAY_ROLE_ARN"],
+            protocolType="MCP",
+            authorizerType="AWS_IAM",
+            **extra,
+        )
+    )
+
+
+def update_gateway(client: Any, env: dict[str, str], gateway_id: str, name: str, **extra: Any) -> dict[str, Any]:
+    return dict(
+        client.update_gateway(
+            gatewayIdentifier=gateway_id,
+            name=name,
+            roleArn=env["GATEWAY_ROLE_ARN"],
+            protocolType="MCP",
+            authorizerType="AWS_IAM",
+            **extra,
+        )
+    )
+
+
+def target_arguments(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "targetConfiguration": {"mcp": {"openApiSchema": {"inlinePayload": "{}"}}},
+        "credentialProviderConfigurations": [{"credentialProviderType": "GATEWAY_IAM_ROLE"}],
+    }
+
+
+def create_target(client: Any, gateway_id: str, name: str) -> dict[str, Any]:
+    return dict(client.create_gateway_target(gatewayIdentifier=gateway_id, **target_arguments(name)))
+
+
+def target_names(client: Any, gateway_id: str) -> list[str]:
+    items = client.list_gateway_targets(gatewayIdentifier=gateway_id)["items"]
+    return sorted(t["name"] for t in items)
+
+
+def gateway_names(client: Any) -> list[str]:
+    return sorted(g["name"] for g in client.list_gateways()["items"])
+
+
+def error_of(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
+    response = info.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+# Rule 1: clientToken
+
+
+def test_same_client_token_twice_returns_the_first_gateway_and_creates_no_second(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    first = create_gateway(agentcore, env, "payments", clientToken=TOKEN)
+    second = create_gateway(agentcore, env, "payments", clientToken=TOKEN)
+
+    assert second["gatewayId"] == first["gatewayId"]
+    assert second["gatewayArn"] == first["gatewayArn"]
+    assert [g["gatewayId"] for g in agentcore.list_gateways()["items"]] == [first["gatewayId"]]
+
+
+def test_same_client_token_with_other_parameters_is_a_conflict(agentcore: Any, env: dict[str, str]) -> None:
+    first = create_gateway(agentcore, env, "payments", clientToken=TOKEN)
+
+    with pytest.raises(ClientError) as info:
+        create_gateway(agentcore, env, "payments", clientToken=TOKEN, description="changed")
+
+    assert error_of(info) == ("ConflictException", 409)
+    assert [g["gatewayId"] for g in agentcore.list_gateways()["items"]] == [first["gatewayId"]]
+    assert agentcore.get_gateway(gatewayIdentifier=first["gatewayId"])["description"] == ""
+
+
+def test_same_client_token_with_another_name_is_a_conflict_and_creates_nothing(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    create_gateway(agentcore, env, "payments", clientToken=TOKEN)
+
+    with pytest.raises(ClientError) as info:
+        create_gateway(agentcore, env, "billing", clientToken=TOKEN)
+
+    assert error_of(info) == ("ConflictException", 409)
+    assert gateway_names(agentcore) == ["payments"]
+
+
+# Rule 2: unique names
+
+
+def test_different_client_tokens_with_the_same_name_are_a_duplicate_name_conflict(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    first = create_gateway(agentcore, env, "payments", clientToken=TOKEN)
+
+    with pytest.raises(ClientError) as info:
+        create_gateway(agentcore, env, "payments", clientToken=OTHER_TOKEN)
+
+    assert error_of(info) == ("ConflictException", 409)
+    assert "payments" in info.value.response["Error"]["Message"]
+    assert [g["gatewayId"] for g in agentcore.list_gateways()["items"]] == [first["gatewayId"]]
+
+
+def test_duplicate_name_refused_token_can_be_used_for_another_name(agentcore: Any, env: dict[str, str]) -> None:
+    # A refused request records nothing against its token.
+    create_gateway(agentcore, env, "payments", clientToken=TOKEN)
+    with pytest.raises(ClientError):
+        create_gateway(agentcore, env, "payments", clientToken=OTHER_TOKEN)
+
+    created = create_gateway(agentcore, env, "billing", clientToken=OTHER_TOKEN)
+
+    assert agentcore.get_gateway(gatewayIdentifier=created["gatewayId"])["name"] == "billing"
+    assert gateway_names(agentcore) == ["billing", "payments"]
+
+
+def test_duplicate_target_name_in_one_gateway_is_a_conflict(agentcore: Any, env: dict[str, str]) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    create_target(agentcore, gateway_id, "orders")
+
+    with pytest.raises(ClientError) as info:
+        create_target(agentcore, gateway_id, "orders")
+
+    assert error_of(info) == ("ConflictException", 409)
+    assert target_names(agentcore, gateway_id) == ["orders"]
+
+
+def test_same_target_name_in_another_gateway_is_accepted(agentcore: Any, env: dict[str, str]) -> None:
+    first = create_gateway(agentcore, env, "payments")["gatewayId"]
+    second = create_gateway(agentcore, env, "billing")["gatewayId"]
+    create_target(agentcore, first, "orders")
+
+    target = create_target(agentcore, second, "orders")
+
+    assert target["name"] == "orders"
+    assert target_names(agentcore, first) == ["orders"]
+    assert target_names(agentcore, second) == ["orders"]
+
+
+def test_renaming_a_target_to_a_sibling_name_is_a_conflict(agentcore: Any, env: dict[str, str]) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    create_target(agentcore, gateway_id, "orders")
+    refunds = create_target(agentcore, gateway_id, "refunds")
+
+    with pytest.raises(ClientError) as info:
+        agentcore.update_gateway_target(
+            gatewayIdentifier=gateway_id, targetId=refunds["targetId"], **target_arguments("orders")
+        )
+
+    assert error_of(info) == ("ConflictException", 409)
+    assert target_names(agentcore, gateway_id) == ["orders", "refunds"]
+
+
+def test_updating_a_target_under_its_own_name_is_accepted_and_settles_ready(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    target_id = create_target(agentcore, gateway_id, "orders")["targetId"]
+
+    agentcore.update_gateway_target(
+        gatewayIdentifier=gateway_id, targetId=target_id, description="v2", **target_arguments("orders")
+    )
+
+    target = agentcore.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)
+    assert target["status"] == "READY"
+    assert target["description"] == "v2"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "gap in agentcore_rules: UpdateGateway is not patched, so moto lets it rename a gateway "
+        "(even to another gateway's name, breaking rule 2's account-wide uniqueness); AgentCore "
+        "documents UpdateGateway's name as 'must be the same as the one when the gateway was created'"
+    ),
+)
+def test_update_gateway_refuses_to_take_another_gateways_name(agentcore: Any, env: dict[str, str]) -> None:
+    create_gateway(agentcore, env, "payments")
+    billing = create_gateway(agentcore, env, "billing")["gatewayId"]
+
+    with pytest.raises(ClientError):
+        update_gateway(agentcore, env, billing, "payments")
+
+    assert gateway_names(agentcore) == ["billing", "payments"]
+
+
+# Rule 3: DeleteGateway with targets
+
+
+def test_delete_gateway_with_a_target_is_refused_and_keeps_both(agentcore: Any, env: dict[str, str]) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    target_id = create_target(agentcore, gateway_id, "orders")["targetId"]
+
+    with pytest.raises(ClientError) as info:
+        agentcore.delete_gateway(gatewayIdentifier=gateway_id)
+
+    assert error_of(info) == ("ValidationException", 400)
+    assert "Delete all targets" in info.value.response["Error"]["Message"]
+    assert agentcore.get_gateway(gatewayIdentifier=gateway_id)["status"] == "READY"
+    target = agentcore.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)
+    assert target["name"] == "orders"
+
+
+def test_delete_gateway_succeeds_once_its_targets_are_deleted(agentcore: Any, env: dict[str, str]) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    target_id = create_target(agentcore, gateway_id, "orders")["targetId"]
+    with pytest.raises(ClientError):
+        agentcore.delete_gateway(gatewayIdentifier=gateway_id)
+
+    agentcore.delete_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)
+    agentcore.delete_gateway(gatewayIdentifier=gateway_id)
+
+    with pytest.raises(ClientError) as info:
+        agentcore.get_gateway(gatewayIdentifier=gateway_id)
+    assert error_of(info)[0] == "ResourceNotFoundException"
+    assert agentcore.list_gateways()["items"] == []
+
+
+def test_deleting_a_gateway_with_a_target_leaves_other_gateways_deletable(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    busy = create_gateway(agentcore, env, "payments")["gatewayId"]
+    create_target(agentcore, busy, "orders")
+    empty = create_gateway(agentcore, env, "billing")["gatewayId"]
+
+    agentcore.delete_gateway(gatewayIdentifier=empty)
+
+    assert gateway_names(agentcore) == ["payments"]
+
+
+# Rule 4: statuses
+
+
+def test_gateway_tagged_emulator_fail_reads_failed_with_the_tag_as_reason(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    created = create_gateway(agentcore, env, "payments", tags={agentcore_rules.FAIL_TAG: "reason X"})
+
+    gateway = agentcore.get_gateway(gatewayIdentifier=created["gatewayId"])
+
+    assert agentcore_rules.FAIL_TAG == "emulator:fail"
+    assert gateway["status"] == "FAILED"
+    assert gateway["statusReasons"] == ["reason X"]
+    [summary] = agentcore.list_gateways()["items"]
+    assert summary["status"] == "FAILED"
+
+
+def test_gateway_without_the_fail_tag_reads_ready_without_reasons(agentcore: Any, env: dict[str, str]) -> None:
+    created = create_gateway(agentcore, env, "payments", tags={"team": "payments"})
+
+    gateway = agentcore.get_gateway(gatewayIdentifier=created["gatewayId"])
+
+    assert gateway["status"] == "READY"
+    assert "statusReasons" not in gateway
+
+
+def test_updated_gateway_settles_ready(agentcore: Any, env: dict[str, str]) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    assert agentcore.get_gateway(gatewayIdentifier=gateway_id)["status"] == "READY"
+
+    answer = update_gateway(agentcore, env, gateway_id, "payments", description="v2")
+
+    assert answer["status"] == "UPDATING"
+    gateway = agentcore.get_gateway(gatewayIdentifier=gateway_id)
+    assert gateway["status"] == "READY"
+    assert gateway["description"] == "v2"
+
+
+# Rule 5: targets only on a READY gateway
+
+
+def test_create_target_on_a_gateway_still_creating_is_a_validation_error(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    state_manager.set_transition(GATEWAY_MODEL, {"progression": "manual", "times": 1000})
+    try:
+        gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+        assert agentcore.get_gateway(gatewayIdentifier=gateway_id)["status"] == "CREATING"
+
+        with pytest.raises(ClientError) as info:
+            create_target(agentcore, gateway_id, "orders")
+
+        assert error_of(info) == ("ValidationException", 400)
+        assert "CREATING" in info.value.response["Error"]["Message"]
+        assert target_names(agentcore, gateway_id) == []
+    finally:
+        state_manager.unset_transition(GATEWAY_MODEL)
+
+    # The same gateway, once READY, takes the target.
+    assert agentcore.get_gateway(gatewayIdentifier=gateway_id)["status"] == "READY"
+    create_target(agentcore, gateway_id, "orders")
+    assert target_names(agentcore, gateway_id) == ["orders"]
+
+
+def test_create_target_on_a_failed_gateway_is_a_validation_error(agentcore: Any, env: dict[str, str]) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments", tags={agentcore_rules.FAIL_TAG: "boom"})["gatewayId"]
+
+    with pytest.raises(ClientError) as info:
+        create_target(agentcore, gateway_id, "orders")
+
+    assert error_of(info) == ("ValidationException", 400)
+    assert target_names(agentcore, gateway_id) == []
+
+
+# install()
+
+
+def test_install_twice_does_not_wrap_again(agentcore: Any, env: dict[str, str]) -> None:
+    before = {(owner, name): owner.__dict__[name] for owner, name in PATCHED}
+    assert all(f.__module__ == agentcore_rules.__name__ for f in before.values())
+
+    agentcore_rules.install()
+
+    after = {(owner, name): owner.__dict__[name] for owner, name in PATCHED}
+    assert after == before
+    create_gateway(agentcore, env, "payments", clientToken=TOKEN)
+    with pytest.raises(ClientError) as info:
+        create_gateway(agentcore, env, "payments", clientToken=OTHER_TOKEN)
+    assert error_of(info) == ("ConflictException", 409)
+    assert info.value.response["Error"]["Message"] == "A gateway with name payments already exists"
+    create_gateway(agentcore, env, "billing")
+    assert gateway_names(agentcore) == ["billing", "payments"]
