@@ -60,14 +60,19 @@ def registered_actions() -> dict[str, ActionSpec]:
 
 
 def _field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
-    # Never echo the input: a rejected field may hold a secret.
-    return [
-        {
-            "field": prefix + ".".join(str(p) for p in err["loc"]) or prefix.rstrip("."),
-            "message": err["msg"],
-        }
-        for err in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]
+    """One entry per failed field, named by its path ("data.name"); a rule
+    over several fields is named by its parent ("data"). Never echoes the
+    input: a rejected field may hold a secret."""
+    details = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        path = ".".join(str(part) for part in err["loc"])
+        details.append(
+            {
+                "field": prefix + path if path else prefix.rstrip(".") or "event",
+                "message": err["msg"],
+            }
+        )
+    return details
 
 
 def envelope(
@@ -173,12 +178,11 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
         logger.exception(
             "response", extra={"step": "response", "outcome": "InternalError", "status": 500}
         )
-        return envelope(
-            name,
-            request_id,
-            None,
-            InternalError(f"internal error; quote request_id {request_id} to the operators"),
+        reference = request_id or getattr(context, "aws_request_id", None)
+        message = "internal error" + (
+            f"; quote request id {reference} to the operators" if reference else ""
         )
+        return envelope(name, request_id, None, InternalError(message))
     else:
         logger.info(
             "response", extra={"step": "response", "outcome": "ok", "status": result.status}

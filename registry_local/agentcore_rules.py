@@ -27,6 +27,9 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    make AgentCore fail across a process boundary.
 5. CreateGatewayTarget on a gateway that is not READY is refused with
    ValidationException (AgentCore only accepts targets on a READY gateway).
+6. UpdateGateway cannot rename (API_UpdateGateway.html, "name": it must be
+   the same as the one when the gateway was created): ValidationException.
+   moto renames, even onto another gateway's name.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     original_create_response = responses.BedrockAgentCoreControlResponse.create_gateway
     original_create = models.BedrockAgentCoreControlBackend.create_gateway
     original_delete = models.BedrockAgentCoreControlBackend.delete_gateway
+    original_update = models.BedrockAgentCoreControlBackend.update_gateway
     original_create_target = models.BedrockAgentCoreControlBackend.create_gateway_target
     original_update_target = models.BedrockAgentCoreControlBackend.update_gateway_target
     original_to_dict = models.Gateway.to_dict
@@ -117,6 +121,14 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
                     "Delete all targets before deleting the gateway."
                 )
             return original_delete(self, gateway_identifier)
+
+    def update_gateway(
+        self: Any, gateway_identifier: str, name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        gateway = self._get_gateway(gateway_identifier)
+        if name != gateway.name:
+            raise ValidationException("The gateway name must be the same as when it was created")
+        return original_update(self, gateway_identifier, name, *args, **kwargs)
 
     def gateway_to_dict(self: Any) -> dict[str, Any]:
         result = original_to_dict(self)
@@ -169,6 +181,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     responses.BedrockAgentCoreControlResponse.create_gateway = create_gateway_response  # type: ignore[method-assign]
     models.BedrockAgentCoreControlBackend.create_gateway = create_gateway  # type: ignore[method-assign]
     models.BedrockAgentCoreControlBackend.delete_gateway = delete_gateway  # type: ignore[method-assign]
+    models.BedrockAgentCoreControlBackend.update_gateway = update_gateway  # type: ignore[method-assign]
     models.BedrockAgentCoreControlBackend.create_gateway_target = create_gateway_target  # type: ignore[method-assign]
     models.BedrockAgentCoreControlBackend.update_gateway_target = update_gateway_target  # type: ignore[method-assign]
     models.Gateway.to_dict = gateway_to_dict  # type: ignore[method-assign]

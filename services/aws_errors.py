@@ -10,10 +10,11 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectionClosedError,
+    ParamValidationError,
     ReadTimeoutError,
 )
 
-from services.errors import RegistryError, UpstreamError, UpstreamUnavailableError
+from services.errors import InternalError, RegistryError, UpstreamError, UpstreamUnavailableError
 
 # Codes that botocore's standard retry mode already retried: once they reach
 # us, the service is busy, not refusing.
@@ -52,6 +53,9 @@ def translate(exc: BotoCoreError | ClientError, service: str) -> RegistryError:
                 f"{service} is unavailable ({code}); retry later", details
             )
         return UpstreamError(f"{service} refused the request ({code}): {message}", details)
+    if isinstance(exc, ParamValidationError):
+        # botocore refused our own request before sending it: a fault of ours.
+        return InternalError(f"internal error: invalid request to {service}")
     # The request may have reached AWS and been applied before the
     # connection broke: the flow must not assume either way.
     maybe_applied = isinstance(exc, ReadTimeoutError | ConnectionClosedError)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from services.models import Metadata, StrictModel
 
@@ -46,25 +46,26 @@ class Authorizer(StrictModel):
         return self
 
 
-def _check_authorizer(authorizer_type: str | None, authorizer: Authorizer | None) -> None:
+def _check_authorizer(authorizer: Authorizer | None, info: ValidationInfo) -> Authorizer | None:
+    """The authorizer must match authorizer_type (validated before it, so the
+    error is reported on `authorizer`)."""
+    authorizer_type = info.data.get("authorizer_type")
     if authorizer_type == "CUSTOM_JWT" and authorizer is None:
         raise ValueError("authorizer_type CUSTOM_JWT needs an authorizer")
     if authorizer_type in ("AWS_IAM", "NONE") and authorizer is not None:
         raise ValueError(f"authorizer_type {authorizer_type} takes no authorizer")
+    return authorizer
 
 
 class CreateGatewayData(StrictModel):
     name: GatewayName
     description: Description | None = None
     authorizer_type: AuthorizerType = "AWS_IAM"
-    authorizer: Authorizer | None = None
+    authorizer: Authorizer | None = Field(default=None, validate_default=True)
     metadata: Metadata = None
     tags: Tags | None = None
 
-    @model_validator(mode="after")
-    def _authorizer_matches_type(self) -> CreateGatewayData:
-        _check_authorizer(self.authorizer_type, self.authorizer)
-        return self
+    _authorizer_matches_type = field_validator("authorizer")(_check_authorizer)
 
 
 class GetGatewayData(StrictModel):
@@ -83,7 +84,7 @@ class UpdateGatewayData(StrictModel):
     expected_version: Annotated[int, Field(ge=1)] | None = None
     description: Description | None = None
     authorizer_type: AuthorizerType | None = None
-    authorizer: Authorizer | None = None
+    authorizer: Authorizer | None = Field(default=None, validate_default=True)
     metadata: Metadata = None
     tags: Tags | None = None
 
@@ -94,9 +95,9 @@ class UpdateGatewayData(StrictModel):
             raise ValueError(
                 "give at least one of description, authorizer_type, authorizer, metadata, tags"
             )
-        if self.authorizer_type is not None:
-            _check_authorizer(self.authorizer_type, self.authorizer)
         return self
+
+    _authorizer_matches_type = field_validator("authorizer")(_check_authorizer)
 
 
 class DeleteGatewayData(StrictModel):

@@ -81,7 +81,10 @@ def decode_token(index: str, token: str) -> dict[str, Any]:
     if (
         not isinstance(key, dict)
         or set(key) != _INDEX_KEYS[index]
-        or not all(isinstance(v, dict) and set(v) == {"S"} for v in key.values())
+        or not all(
+            isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) and v["S"]
+            for v in key.values()
+        )
     ):
         raise invalid
     return key

@@ -48,7 +48,9 @@ def create_gateway(client: Any, env: dict[str, str], name: str, **extra: Any) ->
     )
 
 
-def update_gateway(client: Any, env: dict[str, str], gateway_id: str, name: str, **extra: Any) -> dict[str, Any]:
+def update_gateway(
+    client: Any, env: dict[str, str], gateway_id: str, name: str, **extra: Any
+) -> dict[str, Any]:
     return dict(
         client.update_gateway(
             gatewayIdentifier=gateway_id,
@@ -70,7 +72,9 @@ def target_arguments(name: str) -> dict[str, Any]:
 
 
 def create_target(client: Any, gateway_id: str, name: str) -> dict[str, Any]:
-    return dict(client.create_gateway_target(gatewayIdentifier=gateway_id, **target_arguments(name)))
+    return dict(
+        client.create_gateway_target(gatewayIdentifier=gateway_id, **target_arguments(name))
+    )
 
 
 def target_names(client: Any, gateway_id: str) -> list[str]:
@@ -101,7 +105,9 @@ def test_same_client_token_twice_returns_the_first_gateway_and_creates_no_second
     assert [g["gatewayId"] for g in agentcore.list_gateways()["items"]] == [first["gatewayId"]]
 
 
-def test_same_client_token_with_other_parameters_is_a_conflict(agentcore: Any, env: dict[str, str]) -> None:
+def test_same_client_token_with_other_parameters_is_a_conflict(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     first = create_gateway(agentcore, env, "payments", clientToken=TOKEN)
 
     with pytest.raises(ClientError) as info:
@@ -140,7 +146,9 @@ def test_different_client_tokens_with_the_same_name_are_a_duplicate_name_conflic
     assert [g["gatewayId"] for g in agentcore.list_gateways()["items"]] == [first["gatewayId"]]
 
 
-def test_duplicate_name_refused_token_can_be_used_for_another_name(agentcore: Any, env: dict[str, str]) -> None:
+def test_duplicate_name_refused_token_can_be_used_for_another_name(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     # A refused request records nothing against its token.
     create_gateway(agentcore, env, "payments", clientToken=TOKEN)
     with pytest.raises(ClientError):
@@ -152,7 +160,9 @@ def test_duplicate_name_refused_token_can_be_used_for_another_name(agentcore: An
     assert gateway_names(agentcore) == ["billing", "payments"]
 
 
-def test_duplicate_target_name_in_one_gateway_is_a_conflict(agentcore: Any, env: dict[str, str]) -> None:
+def test_duplicate_target_name_in_one_gateway_is_a_conflict(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
     create_target(agentcore, gateway_id, "orders")
 
@@ -163,7 +173,9 @@ def test_duplicate_target_name_in_one_gateway_is_a_conflict(agentcore: Any, env:
     assert target_names(agentcore, gateway_id) == ["orders"]
 
 
-def test_same_target_name_in_another_gateway_is_accepted(agentcore: Any, env: dict[str, str]) -> None:
+def test_same_target_name_in_another_gateway_is_accepted(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     first = create_gateway(agentcore, env, "payments")["gatewayId"]
     second = create_gateway(agentcore, env, "billing")["gatewayId"]
     create_target(agentcore, first, "orders")
@@ -175,7 +187,9 @@ def test_same_target_name_in_another_gateway_is_accepted(agentcore: Any, env: di
     assert target_names(agentcore, second) == ["orders"]
 
 
-def test_renaming_a_target_to_a_sibling_name_is_a_conflict(agentcore: Any, env: dict[str, str]) -> None:
+def test_renaming_a_target_to_a_sibling_name_is_a_conflict(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
     create_target(agentcore, gateway_id, "orders")
     refunds = create_target(agentcore, gateway_id, "refunds")
@@ -196,7 +210,10 @@ def test_updating_a_target_under_its_own_name_is_accepted_and_settles_ready(
     target_id = create_target(agentcore, gateway_id, "orders")["targetId"]
 
     agentcore.update_gateway_target(
-        gatewayIdentifier=gateway_id, targetId=target_id, description="v2", **target_arguments("orders")
+        gatewayIdentifier=gateway_id,
+        targetId=target_id,
+        description="v2",
+        **target_arguments("orders"),
     )
 
     target = agentcore.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)
@@ -204,15 +221,9 @@ def test_updating_a_target_under_its_own_name_is_accepted_and_settles_ready(
     assert target["description"] == "v2"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "gap in agentcore_rules: UpdateGateway is not patched, so moto lets it rename a gateway "
-        "(even to another gateway's name, breaking rule 2's account-wide uniqueness); AgentCore "
-        "documents UpdateGateway's name as 'must be the same as the one when the gateway was created'"
-    ),
-)
-def test_update_gateway_refuses_to_take_another_gateways_name(agentcore: Any, env: dict[str, str]) -> None:
+def test_update_gateway_refuses_to_take_another_gateways_name(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     create_gateway(agentcore, env, "payments")
     billing = create_gateway(agentcore, env, "billing")["gatewayId"]
 
@@ -225,7 +236,9 @@ def test_update_gateway_refuses_to_take_another_gateways_name(agentcore: Any, en
 # Rule 3: DeleteGateway with targets
 
 
-def test_delete_gateway_with_a_target_is_refused_and_keeps_both(agentcore: Any, env: dict[str, str]) -> None:
+def test_delete_gateway_with_a_target_is_refused_and_keeps_both(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
     target_id = create_target(agentcore, gateway_id, "orders")["targetId"]
 
@@ -239,7 +252,9 @@ def test_delete_gateway_with_a_target_is_refused_and_keeps_both(agentcore: Any, 
     assert target["name"] == "orders"
 
 
-def test_delete_gateway_succeeds_once_its_targets_are_deleted(agentcore: Any, env: dict[str, str]) -> None:
+def test_delete_gateway_succeeds_once_its_targets_are_deleted(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
     target_id = create_target(agentcore, gateway_id, "orders")["targetId"]
     with pytest.raises(ClientError):
@@ -272,7 +287,9 @@ def test_deleting_a_gateway_with_a_target_leaves_other_gateways_deletable(
 def test_gateway_tagged_emulator_fail_reads_failed_with_the_tag_as_reason(
     agentcore: Any, env: dict[str, str]
 ) -> None:
-    created = create_gateway(agentcore, env, "payments", tags={agentcore_rules.FAIL_TAG: "reason X"})
+    created = create_gateway(
+        agentcore, env, "payments", tags={agentcore_rules.FAIL_TAG: "reason X"}
+    )
 
     gateway = agentcore.get_gateway(gatewayIdentifier=created["gatewayId"])
 
@@ -283,7 +300,9 @@ def test_gateway_tagged_emulator_fail_reads_failed_with_the_tag_as_reason(
     assert summary["status"] == "FAILED"
 
 
-def test_gateway_without_the_fail_tag_reads_ready_without_reasons(agentcore: Any, env: dict[str, str]) -> None:
+def test_gateway_without_the_fail_tag_reads_ready_without_reasons(
+    agentcore: Any, env: dict[str, str]
+) -> None:
     created = create_gateway(agentcore, env, "payments", tags={"team": "payments"})
 
     gateway = agentcore.get_gateway(gatewayIdentifier=created["gatewayId"])
@@ -330,8 +349,12 @@ def test_create_target_on_a_gateway_still_creating_is_a_validation_error(
     assert target_names(agentcore, gateway_id) == ["orders"]
 
 
-def test_create_target_on_a_failed_gateway_is_a_validation_error(agentcore: Any, env: dict[str, str]) -> None:
-    gateway_id = create_gateway(agentcore, env, "payments", tags={agentcore_rules.FAIL_TAG: "boom"})["gatewayId"]
+def test_create_target_on_a_failed_gateway_is_a_validation_error(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    gateway_id = create_gateway(
+        agentcore, env, "payments", tags={agentcore_rules.FAIL_TAG: "boom"}
+    )["gatewayId"]
 
     with pytest.raises(ClientError) as info:
         create_target(agentcore, gateway_id, "orders")
