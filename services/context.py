@@ -6,7 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+
+from pydantic import BaseModel, SecretStr
 
 from services.models import Actor
 from services.runtime import Runtime
@@ -16,9 +17,25 @@ from services.runtime import Runtime
 DEADLINE_MARGIN_SECONDS = 5.0
 
 
-def request_hash(action: str, data: dict[str, Any]) -> str:
-    """Fingerprint of what a request asks: its action and canonical data."""
-    canonical = json.dumps({"action": action, "data": data}, sort_keys=True, separators=(",", ":"))
+def request_hash(action: str, data: BaseModel, salt: str | None) -> str:
+    """Fingerprint of what a request asks: its action and canonical data.
+
+    Secrets count (another API key is another request) but only as a hash
+    salted with the request id, so the stored fingerprint reveals nothing.
+    """
+
+    def secret(value: object) -> str:
+        if isinstance(value, SecretStr):
+            digest = hashlib.sha256(f"{salt}:{value.get_secret_value()}".encode()).hexdigest()
+            return f"secret:{digest}"
+        raise TypeError(type(value).__name__)
+
+    canonical = json.dumps(
+        {"action": action, "data": data.model_dump(mode="python", by_alias=True)},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=secret,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

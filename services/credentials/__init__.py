@@ -1,0 +1,1 @@
+"""credentials (grows with the tools issue)."""

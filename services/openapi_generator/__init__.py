@@ -1,0 +1,1 @@
+"""openapi_generator (grows with the tools issue)."""

@@ -1,0 +1,1 @@
+"""s3 (grows with the tools issue)."""

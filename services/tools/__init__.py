@@ -1,0 +1,1 @@
+"""Tools: gateway targets made from OpenAPI specs."""

@@ -1,0 +1,223 @@
+"""Request models of the tool actions and spec sources (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, StringConstraints, model_validator
+
+from services.gateway.models import GatewayId
+from services.models import Metadata, StrictModel
+
+# AgentCore's target name pattern (botocore service model).
+TOOL_NAME_PATTERN = r"^([0-9a-zA-Z][-]?){1,100}$"
+TOOL_ID_PATTERN = r"^tl-[0-9a-f]{20}$"
+OPERATION_ID = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+# The largest spec the registry takes (AgentCore documents no limit for an
+# S3-held schema; we keep 10 MB). Inline and base64 sources are bounded by
+# Lambda's 6 MB invoke payload anyway: larger specs go through
+# create_upload_url and an `s3` source.
+MAX_SPEC_BYTES = 10 * 1024 * 1024
+
+ToolName = Annotated[str, StringConstraints(pattern=TOOL_NAME_PATTERN)]
+ToolId = Annotated[str, StringConstraints(pattern=TOOL_ID_PATTERN)]
+
+
+class _SourceOptions(StrictModel):
+    """Options every source takes: publish part of a spec."""
+
+    include_operations: list[OPERATION_ID] | None = Field(default=None, max_length=1000)
+    exclude_operations: list[OPERATION_ID] | None = Field(default=None, max_length=1000)
+    on_unsupported: Literal["fail", "exclude"] = "fail"
+
+    @model_validator(mode="after")
+    def _not_both(self) -> _SourceOptions:
+        if self.include_operations is not None and self.exclude_operations is not None:
+            raise ValueError("give include_operations or exclude_operations, not both")
+        return self
+
+
+class InlineSource(_SourceOptions):
+    type: Literal["inline"]
+    # A JSON object, or a JSON or YAML string.
+    spec: dict[str, Any] | Annotated[str, StringConstraints(min_length=1)]
+
+
+class FileSource(_SourceOptions):
+    type: Literal["file"]
+    filename: Annotated[
+        str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")
+    ]
+    content_base64: Annotated[str, StringConstraints(min_length=1)]
+
+
+class UrlSource(_SourceOptions):
+    type: Literal["url"]
+    url: Annotated[str, StringConstraints(min_length=9, max_length=2048)]
+
+
+class S3Source(_SourceOptions):
+    type: Literal["s3"]
+    key: Annotated[
+        str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
+    ]
+
+
+class ApiParameter(StrictModel):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    location: Literal["path", "query", "header"] = Field(default="query", alias="in")
+    required: bool = False
+    description: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    schema_: dict[str, Any] = Field(default_factory=lambda: {"type": "string"}, alias="schema")
+
+
+class ApiEndpoint(StrictModel):
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    path: Annotated[str, StringConstraints(min_length=1, max_length=1024, pattern=r"^/")]
+    operation_id: OPERATION_ID | None = None
+    summary: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    description: Annotated[str, StringConstraints(max_length=4096)] | None = None
+    parameters: list[ApiParameter] = Field(default_factory=list, max_length=100)
+    request_body: dict[str, Any] | None = None  # a JSON Schema of the JSON body
+    response: dict[str, Any] | None = None  # a JSON Schema of the 200 JSON response
+
+
+class ApiInfo(StrictModel):
+    title: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    version: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "1.0.0"
+    description: Annotated[str, StringConstraints(max_length=4096)] | None = None
+    base_url: Annotated[str, StringConstraints(min_length=9, max_length=2048)]
+    endpoints: list[ApiEndpoint] = Field(min_length=1, max_length=1000)
+
+
+class ApiInfoSource(_SourceOptions):
+    type: Literal["api_info"]
+    api: ApiInfo
+
+
+SpecSource = Annotated[
+    InlineSource | FileSource | UrlSource | S3Source | ApiInfoSource,
+    Field(discriminator="type"),
+]
+
+
+class NoCredentials(StrictModel):
+    type: Literal["none"]
+
+
+class GatewayIamRoleCredentials(StrictModel):
+    type: Literal["gateway_iam_role"]
+
+
+class ApiKeyCredentials(StrictModel):
+    type: Literal["api_key"]
+    api_key: SecretStr = Field(min_length=1, max_length=65536)
+    parameter_name: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "X-API-Key"
+    location: Literal["HEADER", "QUERY_PARAMETER"] = "HEADER"
+    prefix: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class OAuth2Credentials(StrictModel):
+    type: Literal["oauth2"]
+    provider: Literal[
+        "CustomOauth2",
+        "GoogleOauth2",
+        "GithubOauth2",
+        "SlackOauth2",
+        "SalesforceOauth2",
+        "MicrosoftOauth2",
+        "AtlassianOauth2",
+    ] = "CustomOauth2"
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    client_secret: SecretStr = Field(min_length=1, max_length=2048)
+    discovery_url: (
+        Annotated[
+            str,
+            StringConstraints(
+                max_length=2048,
+                pattern=r"^https://[^\s?#]+/\.well-known/(openid-configuration|oauth-authorization-server)(/[^\s?#]+)?$",
+            ),
+        ]
+        | None
+    ) = None
+    authorization_endpoint: (
+        Annotated[str, StringConstraints(max_length=2048, pattern=r"^https://\S+$")] | None
+    ) = None
+    token_endpoint: (
+        Annotated[str, StringConstraints(max_length=2048, pattern=r"^https://\S+$")] | None
+    ) = None
+    scopes: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] = Field(
+        default_factory=list, max_length=100
+    )
+
+    @model_validator(mode="after")
+    def _endpoints(self) -> OAuth2Credentials:
+        if self.provider == "CustomOauth2":
+            manual = self.authorization_endpoint and self.token_endpoint
+            if bool(self.discovery_url) == bool(manual):
+                raise ValueError(
+                    "CustomOauth2 needs discovery_url, or authorization_endpoint and token_endpoint"
+                )
+        return self
+
+
+Credentials = Annotated[
+    NoCredentials | GatewayIamRoleCredentials | ApiKeyCredentials | OAuth2Credentials,
+    Field(discriminator="type"),
+]
+
+
+class CreateToolData(StrictModel):
+    gateway_id: GatewayId
+    name: ToolName
+    description: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    source: SpecSource
+    credentials: Credentials = Field(default_factory=lambda: NoCredentials(type="none"))
+    metadata: Metadata = None
+
+
+class GetToolData(StrictModel):
+    tool_id: ToolId
+    gateway_id: GatewayId | None = None
+
+
+class ListToolsData(StrictModel):
+    gateway_id: GatewayId
+    status: Literal["PENDING", "ACTIVE", "DELETING", "FAILED", "DELETED"] | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 50
+    next_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+
+
+class UpdateToolData(StrictModel):
+    tool_id: ToolId
+    gateway_id: GatewayId | None = None
+    expected_version: Annotated[int, Field(ge=1)] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    source: SpecSource | None = None
+    credentials: Credentials | None = None
+    metadata: Metadata = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UpdateToolData:
+        if all(
+            getattr(self, f) is None for f in ("description", "source", "credentials", "metadata")
+        ):
+            raise ValueError("give at least one of description, source, credentials, metadata")
+        return self
+
+
+class DeleteToolData(StrictModel):
+    tool_id: ToolId
+    gateway_id: GatewayId | None = None
+
+
+class ValidateSpecData(StrictModel):
+    source: SpecSource
+    target_name: ToolName = "tool"
+
+
+class CreateUploadUrlData(StrictModel):
+    filename: Annotated[
+        str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^/\\\x00]+$")
+    ]
+    size_bytes: Annotated[int, Field(ge=1, le=MAX_SPEC_BYTES)]
