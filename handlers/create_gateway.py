@@ -3,8 +3,8 @@
 from handlers.dispatcher import action
 from services.context import Call
 from services.gateway import gateway_flow
-from services.gateway.gateway_flow import Result
 from services.gateway.models import CreateGatewayData
+from services.records.lifecycle import Result
 
 
 @action("create_gateway", model=CreateGatewayData, mutating=True)

@@ -3,8 +3,8 @@
 from handlers.dispatcher import action
 from services.context import Call
 from services.gateway import gateway_flow
-from services.gateway.gateway_flow import Result
 from services.gateway.models import DeleteGatewayData
+from services.records.lifecycle import Result
 
 
 @action("delete_gateway", model=DeleteGatewayData, mutating=True)

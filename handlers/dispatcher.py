@@ -24,9 +24,9 @@ from services.errors import (
     RequestValidationError,
     UnknownActionError,
 )
-from services.gateway.gateway_flow import Result
 from services.logging import logger
 from services.models import Envelope
+from services.records.lifecycle import Result
 from services.runtime import Runtime
 
 Handler = Callable[[Call, Any], Result]

@@ -15,21 +15,17 @@ same request sent again (or `reconcile`) resumes from the recorded state.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from services.context import Call
 from services.errors import (
     ConflictError,
-    ForbiddenError,
     InProgressError,
-    InternalError,
     NotFoundError,
     RegistryError,
     RequestValidationError,
     UpstreamError,
     UpstreamUnavailableError,
-    error_from_dict,
 )
 from services.gateway.gateway_service import GatewayService, client_token, summarize
 from services.gateway.models import (
@@ -40,15 +36,20 @@ from services.gateway.models import (
     UpdateGatewayData,
 )
 from services.logging import log_step
-from services.records import audit, dynamo, ledger
+from services.records import audit, dynamo, ledger, lifecycle
 from services.records.dynamo import Condition, WriteCancelled
-from services.records.record_store import (
-    RECORD_TYPE_INDEX,
-    TEAM_INDEX,
-    RecordStore,
-    gateway_key,
-    gateway_name_key,
+from services.records.lifecycle import (
+    Kind,
+    ReplayResult,
+    Result,
+    authorize,
+    error_record,
+    live_lease,
+    new_lease,
+    public_view,
+    supersede,
 )
+from services.records.record_store import RECORD_TYPE_INDEX, TEAM_INDEX, gateway_name_key
 
 # Attributes that are the flow's own bookkeeping, not part of the record a
 # caller sees.
@@ -56,14 +57,7 @@ _INTERNAL = ("lease", "pending", "prev_status", "record_type", "request_hash")
 _CONFIG_FIELDS = ("description", "authorizer_type", "authorizer", "tags")
 
 
-@dataclass(frozen=True)
-class Result:
-    status: int
-    data: dict[str, Any]
-
-
-def public_view(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in _INTERNAL}
+GATEWAY = Kind("gateway", ("gateway_id",), lambda settings: settings.gateways_table_name)
 
 
 def gateway_id_for(request_id: str) -> str:
@@ -73,138 +67,35 @@ def gateway_id_for(request_id: str) -> str:
     return "gw-" + hashlib.sha256(f"gateway:{request_id}".encode()).hexdigest()[:20]
 
 
-def _store(call: Call) -> RecordStore:
-    settings = call.runtime.settings
-    return RecordStore(
-        call.runtime.dynamodb, settings.gateways_table_name, settings.tools_table_name
-    )
-
-
 def _service(call: Call) -> GatewayService:
     return GatewayService(call.runtime.agentcore, call.runtime.settings.gateway_role_arn)
 
 
 def _table(call: Call) -> str:
-    return call.runtime.settings.gateways_table_name
+    return GATEWAY.table(call)
 
 
-def _error_record(call: Call, error: RegistryError, step: str) -> dict[str, Any]:
-    code = error.details[0].get("code", error.code) if error.details else error.code
-    return {"code": code, "message": error.message, "step": step, "at": call.now_iso()}
-
-
-def _live_lease(call: Call, record: dict[str, Any]) -> dict[str, Any] | None:
-    lease = record.get("lease")
-    if lease and float(lease["until"]) > call.now():
-        return dict(lease)
-    return None
-
-
-def _transition(
-    call: Call,
-    record: dict[str, Any],
-    *,
-    outcome: str,
-    set_: dict[str, Any] | None = None,
-    remove: tuple[str, ...] = (),
-    expect: Condition | None = None,
-    extra: tuple[dict[str, Any], ...] = (),
-    detail: str | None = None,
-) -> dict[str, Any]:
-    """Write the next version of a record, conditioned on the version read,
-    with `extra` writes in the same transaction. Returns the new record."""
-    version = int(record["version"]) + 1
-    changes = {
-        **(set_ or {}),
-        "version": version,
-        "updated_at": call.now_iso(),
-        "updated_by": call.who,
-        "request_id": call.request_id,
-        "audit": audit.appended(
-            record,
-            audit.entry(
-                call,
-                outcome,
-                version=version,
-                status=(set_ or {}).get("status", record.get("status")),
-                detail=detail,
-            ),
-        ),
-    }
-    condition = (expect or Condition()).equals("version", record["version"])
-    operation = dynamo.update(
-        _table(call), gateway_key(record["gateway_id"]), changes, remove, condition
-    )
-    _store(call).write([operation, *extra])
-    new = {**record, **changes}
-    for attr in remove:
-        new.pop(attr, None)
-    log_step(
-        outcome, "ok", gateway_id=record["gateway_id"], version=version, status=new.get("status")
-    )
-    return new
-
-
-def _authorize(call: Call, record: dict[str, Any]) -> None:
-    actor = call.actor
-    if actor is None or (actor.team != record.get("team") and not actor.is_admin):
-        raise ForbiddenError(
-            f"team {actor.team if actor else None!r} does not own gateway {record['gateway_id']}; "
-            "only the owning team or an admin may change it"
-        )
+def _transition(call: Call, record: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    return lifecycle.transition(call, GATEWAY, record, **kwargs)
 
 
 def _load(call: Call, gateway_id: str) -> dict[str, Any]:
-    record = _store(call).get_gateway(gateway_id)
+    record = lifecycle.store(call).get_gateway(gateway_id)
     if record is None or record.get("status") == "DELETED":
         raise NotFoundError(f"no gateway {gateway_id}")
     return record
 
 
-# ---------------------------------------------------------------- replays
-
-
 def _replay(call: Call) -> Result | None:
-    """If this request id was seen before: its outcome, or a resume.
-
-    Returns None when the request id is new.
-    """
-    store = _store(call)
-    entry = store.get_ledger(call.rid)
-    if entry is None:
-        return None
-    ledger.check_same_request(call, entry)
-    record = store.get_gateway(str(entry["resource_id"]))
-    if entry.get("state") == ledger.COMPLETED:
-        log_step("replay", "completed", gateway_id=entry["resource_id"])
-        if entry.get("outcome_error"):
-            raise error_from_dict(entry["outcome_error"])
-        if record is None:  # pragma: no cover - records are never removed
-            raise InternalError("the record of this request is missing")
-        return Result(int(entry["outcome_status"]), public_view(record))
-    if record is None:  # pragma: no cover - the ledger and record are written together
-        raise InternalError("the record of this request is missing")
-    lease = _live_lease(call, record)
-    if lease is not None:
-        if lease.get("request_id") == call.request_id:
-            wait = int(lease["until"] - call.now()) + 1
-            raise InProgressError(
-                f"request {call.rid} is still being worked on; retry after {wait}s"
-            )
-        raise ConflictError(f"gateway {record['gateway_id']} is being changed by another request")
-    return _resume(call, record)
+    return lifecycle.replay(call, GATEWAY, _resume)
 
 
-def _resume(call: Call, record: dict[str, Any]) -> Result:
-    """Take over a record whose lease expired and finish what it records."""
-    log_step("resume", "started", gateway_id=record["gateway_id"], status=record.get("status"))
-    taken = _transition(
-        call,
-        record,
-        outcome="resumed",
-        set_={"lease": {"request_id": call.rid, "until": call.deadline}},
-        expect=Condition().lease_free(call.now()),
-    )
+def _refuse(call: Call, error: RegistryError) -> RegistryError:
+    return lifecycle.refuse(call, GATEWAY, _resume, error)
+
+
+def _resume(call: Call, taken: dict[str, Any]) -> Result:
+    """Finish what a dead request left, from the state it recorded."""
     status = taken.get("status")
     if status == "PENDING":
         return _drive_create(call, taken, resumed=True)
@@ -214,29 +105,6 @@ def _resume(call: Call, record: dict[str, Any]) -> Result:
         return _drive_update(call, taken)
     released = _transition(call, taken, outcome="resumed-nothing-to-do", remove=("lease",))
     return Result(200, public_view(released))
-
-
-def _refuse(call: Call, error: RegistryError) -> RegistryError:
-    """A state check failed: unless this is a replay, refuse with `error`."""
-    replay = _replay(call)
-    if replay is not None:
-        raise _ReplayResult(replay)
-    return error
-
-
-class _ReplayResult(Exception):
-    def __init__(self, result: Result) -> None:
-        self.result = result
-
-
-def _supersede(call: Call, record: dict[str, Any]) -> tuple[dict[str, Any], ...]:
-    """Close the ledger of a request whose process died holding the record,
-    so replaying it answers Conflict instead of resuming stale work."""
-    lease = record.get("lease")
-    if not lease or lease.get("request_id") in (None, call.request_id):
-        return ()
-    error = ConflictError(f"superseded by request {call.rid} after its lease expired")
-    return (ledger.finish_other(call, _table(call), str(lease["request_id"]), 409, error),)
 
 
 # ---------------------------------------------------------------- create
@@ -268,14 +136,14 @@ def create_gateway(call: Call, data: CreateGatewayData) -> Result:
         "version": 1,
         "last_error": None,
         "agentcore": None,
-        "lease": {"request_id": call.rid, "until": call.deadline},
+        "lease": new_lease(call),
     }
     record["audit"] = [audit.entry(call, "create-started", version=1, status="PENDING")]
     table = _table(call)
     try:
-        _store(call).write(
+        lifecycle.store(call).write(
             [
-                ledger.start(call, table, "gateway", gateway_id),
+                ledger.start(call, table, "gateway", {"gateway_id": gateway_id}),
                 dynamo.put(table, record, Condition().absent("gateway_id")),
                 dynamo.put(
                     table,
@@ -422,7 +290,7 @@ def _fail_create(
         outcome="create-failed",
         set_={
             "status": "FAILED",
-            "last_error": _error_record(call, error, step),
+            "last_error": error_record(call, error, step),
             "agentcore": agentcore,
         },
         remove=("lease",),
@@ -446,7 +314,7 @@ def _pause(
     """Stop without an outcome: AgentCore may still be working, or may have
     done what we asked. The record keeps its state, the lease is released, and
     the same request sent again (or reconcile) resumes from here."""
-    set_: dict[str, Any] = {"last_error": _error_record(call, error, step)}
+    set_: dict[str, Any] = {"last_error": error_record(call, error, step)}
     if keep is not None:
         set_["agentcore"] = keep
     _transition(
@@ -473,7 +341,7 @@ def list_gateways(call: Call, data: ListGatewaysData) -> Result:
         index, key_name, key_value = TEAM_INDEX, "team", data.team
     else:
         index, key_name, key_value = RECORD_TYPE_INDEX, "record_type", "gateway"
-    items, token = _store(call).query_page(
+    items, token = lifecycle.store(call).query_page(
         table=settings.gateways_table_name,
         index=index,
         key_name=key_name,
@@ -491,13 +359,13 @@ def list_gateways(call: Call, data: ListGatewaysData) -> Result:
 def update_gateway(call: Call, data: UpdateGatewayData) -> Result:
     try:
         return _update_gateway(call, data)
-    except _ReplayResult as replay:
+    except ReplayResult as replay:
         return replay.result
 
 
 def _update_gateway(call: Call, data: UpdateGatewayData) -> Result:
     record = _load(call, data.gateway_id)
-    _authorize(call, record)
+    authorize(call, GATEWAY, record)
     if record.get("lease", {}).get("request_id") == call.request_id or any(
         e.get("request_id") == call.request_id for e in record.get("audit", [])
     ):
@@ -526,7 +394,7 @@ def _update_gateway(call: Call, data: UpdateGatewayData) -> Result:
                 ],
             ),
         )
-    if _live_lease(call, record) is not None:
+    if live_lease(call, record) is not None:
         raise _refuse(
             call, ConflictError(f"gateway {data.gateway_id} is being changed by another request")
         )
@@ -536,11 +404,11 @@ def _update_gateway(call: Call, data: UpdateGatewayData) -> Result:
             call,
             record,
             outcome="update-started",
-            set_={"lease": {"request_id": call.rid, "until": call.deadline}, "pending": pending},
+            set_={"lease": new_lease(call), "pending": pending},
             expect=Condition().equals("status", "ACTIVE").lease_free(call.now()),
             extra=(
-                ledger.start(call, _table(call), "gateway", record["gateway_id"]),
-                *_supersede(call, record),
+                ledger.start(call, _table(call), "gateway", GATEWAY.key(record)),
+                *supersede(call, record),
             ),
         )
     except WriteCancelled as cancelled:
@@ -617,7 +485,7 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
             outcome="update-failed",
             # The gateway still serves its previous configuration: the record
             # stays ACTIVE with it, and says what failed.
-            set_={"last_error": _error_record(call, exc, step)},
+            set_={"last_error": error_record(call, exc, step)},
             remove=("lease", "pending"),
             expect=Condition().equals("lease.request_id", call.rid),
             extra=(ledger.complete(call, table, exc.status, exc),),
@@ -642,12 +510,12 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
 def delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
     try:
         return _delete_gateway(call, data)
-    except _ReplayResult as replay:
+    except ReplayResult as replay:
         return replay.result
 
 
 def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
-    store = _store(call)
+    store = lifecycle.store(call)
     record = store.get_gateway(data.gateway_id)
     if record is None:
         raise NotFoundError(f"no gateway {data.gateway_id}")
@@ -657,8 +525,8 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
         if replay is not None:
             return replay
         raise NotFoundError(f"no gateway {data.gateway_id}")
-    _authorize(call, record)
-    lease = _live_lease(call, record)
+    authorize(call, GATEWAY, record)
+    lease = live_lease(call, record)
     if lease is not None:
         if lease.get("request_id") == call.request_id:
             raise InProgressError(f"request {call.rid} is still being worked on")
@@ -696,14 +564,14 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
                 "prev_status": record.get("prev_status") or record["status"]
                 if record["status"] == "DELETING"
                 else record["status"],
-                "lease": {"request_id": call.rid, "until": call.deadline},
+                "lease": new_lease(call),
             },
             expect=Condition()
             .one_of("status", ("ACTIVE", "FAILED", "PENDING", "DELETING"))
             .lease_free(call.now()),
             extra=(
-                ledger.start(call, _table(call), "gateway", record["gateway_id"]),
-                *_supersede(call, record),
+                ledger.start(call, _table(call), "gateway", GATEWAY.key(record)),
+                *supersede(call, record),
             ),
         )
     except WriteCancelled as cancelled:
@@ -754,7 +622,7 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
             outcome="delete-failed",
             set_={
                 "status": record.get("prev_status") or "ACTIVE",
-                "last_error": _error_record(call, exc, step),
+                "last_error": error_record(call, exc, step),
             },
             remove=("lease", "prev_status"),
             expect=Condition().equals("lease.request_id", call.rid),

@@ -22,14 +22,18 @@ COMPLETED = "COMPLETED"
 LEDGER_TTL_DAYS = 30
 
 
-def start(call: Call, table: str, resource_type: str, resource_id: str) -> dict[str, Any]:
+def start(
+    call: Call, table: str, resource_type: str, resource_key: dict[str, str]
+) -> dict[str, Any]:
     """Put operation: claim the request id (fails if it was used before)."""
+    resource_id = next(iter(resource_key.values()))
     item = {
         **ledger_key(call.rid),
         "ledger_action": call.action,
         "request_hash": call.request_hash,
         "resource_type": resource_type,
         "resource_id": resource_id,
+        "resource_key": resource_key,
         "state": IN_PROGRESS,
         "requested_at": call.now_iso(),
         "requested_by": call.who,

@@ -96,7 +96,7 @@ class RecordStore:
         self.gateways_table = gateways_table
         self.tools_table = tools_table
 
-    def _get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    def get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
         try:
             response = self.client.get_item(
                 TableName=table, Key=dynamo.serialize(key), ConsistentRead=True
@@ -107,10 +107,10 @@ class RecordStore:
         return dynamo.deserialize(item) if item else None
 
     def get_gateway(self, gateway_id: str) -> dict[str, Any] | None:
-        return self._get(self.gateways_table, gateway_key(gateway_id))
+        return self.get(self.gateways_table, gateway_key(gateway_id))
 
     def get_ledger(self, request_id: str) -> dict[str, Any] | None:
-        return self._get(self.gateways_table, ledger_key(request_id))
+        return self.get(self.gateways_table, ledger_key(request_id))
 
     def write(self, operations: Sequence[dict[str, Any]]) -> None:
         dynamo.write(self.client, operations)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,12 @@ def test_agentcore_failure_shows_in_dynamodb_with_its_error(registry: Registry) 
     assert registry.agentcore_gateways() == []
 
 
+def past_the_dead_lease(registry: Registry) -> None:
+    """Move our clock past the lease the dead subprocess took: it started
+    later than our clock, with the full default budget."""
+    registry.clock.now = time.time() + registry.runtime.default_budget_seconds + 1
+
+
 def run_and_die(evt: dict[str, object], hook: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tests.integration.crash_invoke", json.dumps(evt), hook],
@@ -84,7 +91,7 @@ def test_process_killed_around_create_leaves_pending_then_replay_ends_with_one_g
     # The dead invocation's lease lasts until its Lambda deadline: the same
     # request is InProgress until then, and resumes after.
     assert registry.invoke(evt)["error"]["code"] == "InProgress"
-    registry.clock.advance(registry.runtime.default_budget_seconds + 1)
+    past_the_dead_lease(registry)
     resumed = registry.invoke(evt)
 
     assert resumed["status"] == 201
@@ -106,7 +113,7 @@ def test_process_killed_after_delete_call_is_finished_by_replay(registry: Regist
     assert died.returncode == CRASH_EXIT_CODE, died.stderr[-2000:]
     assert registry.gateway_record(created["gateway_id"])["status"] == "DELETING"
 
-    registry.clock.advance(registry.runtime.default_budget_seconds + 1)
+    past_the_dead_lease(registry)
     resumed = registry.invoke(evt)
     assert resumed["status"] == 200
     assert registry.gateway_record(created["gateway_id"])["status"] == "DELETED"

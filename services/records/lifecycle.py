@@ -1,0 +1,214 @@
+"""The parts of the safe flow that gateways and tools share.
+
+A record is written only through `transition`: the next version,
+conditioned on the version read (optimistic locking), with the audit entry
+and any other writes (ledger, name claim) in the same transaction. A lease
+(`request_id`, `until` = the Lambda's deadline) marks who is working on a
+record; `replay` answers a request id seen before, or resumes its work once
+the dead invocation's lease expired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from services.config import Settings
+from services.context import Call
+from services.errors import (
+    ConflictError,
+    ForbiddenError,
+    InProgressError,
+    InternalError,
+    RegistryError,
+    error_from_dict,
+)
+from services.logging import log_step
+from services.records import audit, dynamo, ledger
+from services.records.dynamo import Condition
+from services.records.record_store import RecordStore
+
+# The flow's own bookkeeping: never part of the record a caller sees.
+_INTERNAL = ("lease", "pending", "prev_status", "record_type", "request_hash")
+
+
+@dataclass(frozen=True)
+class Result:
+    status: int
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Where records of one kind live and how they are keyed."""
+
+    name: str
+    key_fields: tuple[str, ...]
+    table_of: Callable[[Settings], str]
+
+    def table(self, call: Call) -> str:
+        return self.table_of(call.runtime.settings)
+
+    def key(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {field: record[field] for field in self.key_fields}
+
+    def ident(self, record: dict[str, Any]) -> str:
+        return str(record[self.key_fields[0]])
+
+
+def public_view(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in _INTERNAL}
+
+
+def store(call: Call) -> RecordStore:
+    settings = call.runtime.settings
+    return RecordStore(
+        call.runtime.dynamodb, settings.gateways_table_name, settings.tools_table_name
+    )
+
+
+def ledger_table(call: Call) -> str:
+    """The request ledger lives in the gateways table, for every kind."""
+    return call.runtime.settings.gateways_table_name
+
+
+def error_record(call: Call, error: RegistryError, step: str) -> dict[str, Any]:
+    code = error.details[0].get("code", error.code) if error.details else error.code
+    return {"code": code, "message": error.message, "step": step, "at": call.now_iso()}
+
+
+def live_lease(call: Call, record: dict[str, Any]) -> dict[str, Any] | None:
+    lease = record.get("lease")
+    if lease and float(lease["until"]) > call.now():
+        return dict(lease)
+    return None
+
+
+def new_lease(call: Call) -> dict[str, Any]:
+    return {"request_id": call.rid, "until": call.deadline}
+
+
+def authorize(call: Call, kind: Kind, record: dict[str, Any]) -> None:
+    """Only the owning team, or an actor with the role admin, may change it."""
+    actor = call.actor
+    if actor is None or (actor.team != record.get("team") and not actor.is_admin):
+        raise ForbiddenError(
+            f"team {actor.team if actor else None!r} does not own "
+            f"{kind.name} {kind.ident(record)}; only the owning team or an admin may change it"
+        )
+
+
+def transition(
+    call: Call,
+    kind: Kind,
+    record: dict[str, Any],
+    *,
+    outcome: str,
+    set_: dict[str, Any] | None = None,
+    remove: tuple[str, ...] = (),
+    expect: Condition | None = None,
+    extra: tuple[dict[str, Any], ...] = (),
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """Write the next version of a record, conditioned on the version read,
+    with `extra` writes in the same transaction. Returns the new record."""
+    version = int(record["version"]) + 1
+    status = (set_ or {}).get("status", record.get("status"))
+    changes = {
+        **(set_ or {}),
+        "version": version,
+        "updated_at": call.now_iso(),
+        "updated_by": call.who,
+        "request_id": call.request_id,
+        "audit": audit.appended(
+            record, audit.entry(call, outcome, version=version, status=status, detail=detail)
+        ),
+    }
+    condition = (expect or Condition()).equals("version", record["version"])
+    operation = dynamo.update(kind.table(call), kind.key(record), changes, remove, condition)
+    store(call).write([operation, *extra])
+    new = {**record, **changes}
+    for attr in remove:
+        new.pop(attr, None)
+    log_step(
+        outcome, "ok", **{kind.key_fields[0]: kind.ident(record)}, version=version, status=status
+    )
+    return new
+
+
+def take_over(call: Call, kind: Kind, record: dict[str, Any]) -> dict[str, Any]:
+    """Take a record whose lease expired (its holder died)."""
+    log_step(
+        "resume", "started", **{kind.key_fields[0]: kind.ident(record)}, status=record.get("status")
+    )
+    return transition(
+        call,
+        kind,
+        record,
+        outcome="resumed",
+        set_={"lease": new_lease(call)},
+        expect=Condition().lease_free(call.now()),
+    )
+
+
+def replay(
+    call: Call, kind: Kind, resume: Callable[[Call, dict[str, Any]], Result]
+) -> Result | None:
+    """If this request id was seen before: its outcome, or a resume of its
+    work (`resume` gets the record with our lease on it).
+
+    Returns None when the request id is new.
+    """
+    records = store(call)
+    entry = records.get_ledger(call.rid)
+    if entry is None:
+        return None
+    ledger.check_same_request(call, entry)
+    record = records.get(kind.table(call), dict(entry["resource_key"]))
+    if entry.get("state") == ledger.COMPLETED:
+        log_step("replay", "completed", resource=entry.get("resource_id"))
+        if entry.get("outcome_error"):
+            raise error_from_dict(entry["outcome_error"])
+        if record is None:  # pragma: no cover - records are never removed
+            raise InternalError("the record of this request is missing")
+        return Result(int(entry["outcome_status"]), public_view(record))
+    if record is None:  # pragma: no cover - the ledger and record are written together
+        raise InternalError("the record of this request is missing")
+    lease = live_lease(call, record)
+    if lease is not None:
+        if lease.get("request_id") == call.request_id:
+            wait = int(lease["until"] - call.now()) + 1
+            raise InProgressError(
+                f"request {call.rid} is still being worked on; retry after {wait}s"
+            )
+        raise ConflictError(f"{kind.name} {kind.ident(record)} is being changed by another request")
+    return resume(call, take_over(call, kind, record))
+
+
+class ReplayResult(Exception):
+    """Carries a replayed outcome out of a state check (see `refuse`)."""
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+
+
+def refuse(
+    call: Call, kind: Kind, resume: Callable[[Call, dict[str, Any]], Result], error: RegistryError
+) -> RegistryError:
+    """A state check failed: unless this request id is a replay, refuse with
+    `error`. A replay raises ReplayResult, which the action returns."""
+    result = replay(call, kind, resume)
+    if result is not None:
+        raise ReplayResult(result)
+    return error
+
+
+def supersede(call: Call, record: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Close the ledger of a request whose process died holding the record,
+    so replaying it answers Conflict instead of resuming stale work."""
+    lease = record.get("lease")
+    if not lease or lease.get("request_id") in (None, call.request_id):
+        return ()
+    error = ConflictError(f"superseded by request {call.rid} after its lease expired")
+    return (ledger.finish_other(call, ledger_table(call), str(lease["request_id"]), 409, error),)
