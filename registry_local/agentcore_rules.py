@@ -27,6 +27,14 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    make AgentCore fail across a process boundary.
 5. CreateGatewayTarget on a gateway that is not READY is refused with
    ValidationException (AgentCore only accepts targets on a READY gateway).
+7. Credential providers (AgentCore Identity; API_CreateApiKeyCredentialProvider.html,
+   API_CreateOauth2CredentialProvider.html and their Get/Update/Delete):
+   moto has none. Here they exist with AgentCore's shapes: names are unique
+   in the account ("must be unique within your account": ConflictException),
+   a missing one is ResourceNotFoundException, and the secret is kept out of
+   every answer (AgentCore stores it in Secrets Manager); the emulator keeps
+   it in memory so tests can check it reached the provider and nowhere else.
+8. CreateGatewayTarget's clientToken, as rule 1 for gateways.
 6. UpdateGateway cannot rename (API_UpdateGateway.html, "name": it must be
    the same as the one when the gateway was created): ValidationException.
    moto renames, even onto another gateway's name.
@@ -42,8 +50,9 @@ from moto.bedrockagentcorecontrol import models, responses
 from moto.bedrockagentcorecontrol.exceptions import (
     BedrockAgentCoreControlClientError,
     ConflictException,
+    ResourceNotFoundException,
 )
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, EmptyResult
 
 FAIL_TAG = "emulator:fail"
 
@@ -178,6 +187,8 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
                 self, gateway_identifier, target_id, name, *args, **kwargs
             )
 
+    _install_credential_providers()
+    _install_target_tokens()
     responses.BedrockAgentCoreControlResponse.create_gateway = create_gateway_response  # type: ignore[method-assign]
     models.BedrockAgentCoreControlBackend.create_gateway = create_gateway  # type: ignore[method-assign]
     models.BedrockAgentCoreControlBackend.delete_gateway = delete_gateway  # type: ignore[method-assign]
@@ -187,3 +198,147 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     models.Gateway.to_dict = gateway_to_dict  # type: ignore[method-assign]
     models.Gateway.update = gateway_update  # type: ignore[method-assign]
     models.GatewayTarget.update = target_update  # type: ignore[method-assign]
+
+
+def _providers(backend: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    # (kind, name) -> provider; kind is "apikey" or "oauth2"
+    return backend.__dict__.setdefault("_emulator_credential_providers", {})  # type: ignore[no-any-return]
+
+
+def stored_secrets(backend: Any) -> dict[tuple[str, str], str]:
+    """What each credential provider holds as its secret (for tests)."""
+    return {key: str(p["secret"]) for key, p in _providers(backend).items()}
+
+
+def _provider_arn(backend: Any, kind: str, name: str) -> str:
+    return (
+        f"arn:aws:acps:{backend.region_name}:{backend.account_id}:token-vault/default/"
+        f"{kind}credentialprovider/{name}"
+    )
+
+
+def _secret_arn(backend: Any, name: str) -> str:
+    return (
+        f"arn:aws:secretsmanager:{backend.region_name}:{backend.account_id}:secret:"
+        f"bedrock-agentcore-identity!default/{name}-abc123"
+    )
+
+
+def _install_credential_providers() -> None:  # noqa: PLR0915 - one handler per operation
+    cls = responses.BedrockAgentCoreControlResponse
+
+    def answer(self: Any, kind: str, provider: dict[str, Any]) -> ActionResult:
+        name = provider["name"]
+        result: dict[str, Any] = {"name": name, "credentialProviderArn": provider["arn"]}
+        secret = {"secretArn": _secret_arn(self.backend, name)}
+        if kind == "apikey":
+            result["apiKeySecretArn"] = secret
+        else:
+            result["clientSecretArn"] = secret
+            result["callbackUrl"] = (
+                f"https://bedrock-agentcore.{self.backend.region_name}.amazonaws.com/identities/oauth2/callback"
+            )
+            result["oauth2ProviderConfigOutput"] = provider["config_output"]
+        return ActionResult(result)
+
+    def lookup(self: Any, kind: str) -> dict[str, Any]:
+        name = self._get_params()["name"]
+        provider = _providers(self.backend).get((kind, name))
+        if provider is None:
+            raise ResourceNotFoundException(f"Credential provider {name} not found")
+        return provider
+
+    def oauth_secret(params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        config = params["oauth2ProviderConfigInput"]
+        ((config_name, body),) = config.items()
+        secret = str(body.get("clientSecret", ""))
+        output = {
+            config_name.replace("Input", ""): {k: v for k, v in body.items() if k != "clientSecret"}
+        }
+        return secret, output
+
+    def create(kind: str) -> Any:
+        def handler(self: Any) -> ActionResult:
+            params = self._get_params()
+            name = params["name"]
+            with _lock:
+                store = _providers(self.backend)
+                if any(n == name for _, n in store):
+                    raise ConflictException(f"A credential provider named {name} already exists")
+                provider: dict[str, Any] = {
+                    "name": name,
+                    "arn": _provider_arn(self.backend, kind, name),
+                }
+                if kind == "apikey":
+                    provider["secret"] = params.get("apiKey", "")
+                else:
+                    provider["secret"], provider["config_output"] = oauth_secret(params)
+                    provider["vendor"] = params["credentialProviderVendor"]
+                store[(kind, name)] = provider
+            return answer(self, kind, provider)
+
+        return handler
+
+    def get(kind: str) -> Any:
+        def handler(self: Any) -> ActionResult:
+            return answer(self, kind, lookup(self, kind))
+
+        return handler
+
+    def update(kind: str) -> Any:
+        def handler(self: Any) -> ActionResult:
+            params = self._get_params()
+            with _lock:
+                provider = lookup(self, kind)
+                if kind == "apikey":
+                    provider["secret"] = params.get("apiKey", "")
+                else:
+                    provider["secret"], provider["config_output"] = oauth_secret(params)
+            return answer(self, kind, provider)
+
+        return handler
+
+    def delete(kind: str) -> Any:
+        def handler(self: Any) -> ActionResult:
+            with _lock:
+                provider = lookup(self, kind)
+                _providers(self.backend).pop((kind, provider["name"]))
+            return EmptyResult()
+
+        return handler
+
+    for kind, api in (("apikey", "api_key"), ("oauth2", "oauth2")):
+        setattr(cls, f"create_{api}_credential_provider", create(kind))
+        setattr(cls, f"get_{api}_credential_provider", get(kind))
+        setattr(cls, f"update_{api}_credential_provider", update(kind))
+        setattr(cls, f"delete_{api}_credential_provider", delete(kind))
+
+
+def _install_target_tokens() -> None:
+    cls = responses.BedrockAgentCoreControlResponse
+    original = cls.create_gateway_target
+
+    def create_gateway_target(self: Any) -> ActionResult:
+        params = self._get_params()
+        token = params.get("clientToken")
+        gateway_id = self._get_param("gatewayIdentifier")
+        tokens: dict[str, tuple[str, str]] = self.backend.__dict__.setdefault(
+            "_emulator_target_tokens", {}
+        )
+        with _lock:
+            known = tokens.get(token) if token else None
+            if known is not None:
+                target = self.backend.gateway_targets.get(known)
+                if target is not None:
+                    return ActionResult(target.to_dict())
+            result = original(self)
+            if token:
+                created = next(
+                    key
+                    for key, t in self.backend.gateway_targets.items()
+                    if key[0] == gateway_id and t.name == params["name"]
+                )
+                tokens[token] = created
+            return result
+
+    cls.create_gateway_target = create_gateway_target  # type: ignore[method-assign]

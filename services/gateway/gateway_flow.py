@@ -15,9 +15,10 @@ same request sent again (or `reconcile`) resumes from the recorded state.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
-from services.context import Call
+from services.context import Call, request_hash
 from services.errors import (
     ConflictError,
     InProgressError,
@@ -36,6 +37,7 @@ from services.gateway.models import (
     UpdateGatewayData,
 )
 from services.logging import log_step
+from services.polling import poll
 from services.records import audit, dynamo, ledger, lifecycle
 from services.records.dynamo import Condition, WriteCancelled
 from services.records.lifecycle import (
@@ -547,11 +549,7 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
                     "delete them first or send cascade: true"
                 ),
             )
-        # Cascade removes the tools first; it arrives with the tool actions.
-        raise _refuse(
-            call,
-            ConflictError("cascade delete of tools is not available yet; delete the tools first"),
-        )
+        _delete_tools(call, record)
     try:
         taken = _transition(
             call,
@@ -583,6 +581,46 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
             f"gateway {data.gateway_id} changed while we deleted it; read it and retry"
         ) from None
     return _drive_delete(call, taken)
+
+
+def _delete_tools(call: Call, gateway: dict[str, Any]) -> None:
+    """Cascade: delete each tool (target, then its credential provider and
+    spec) with the tool flow, then wait until AgentCore lists no target:
+    AgentCore refuses to delete a gateway that still has targets.
+
+    Each tool's delete runs as its own request, with an id derived from this
+    one, so a retried cascade replays the tools already deleted and goes on.
+    """
+    from services.tools import tool_flow
+    from services.tools.models import DeleteToolData
+
+    for tool in lifecycle.store(call).live_tools(gateway["gateway_id"]):
+        data = DeleteToolData(tool_id=tool["tool_id"], gateway_id=tool["gateway_id"])
+        request_id = (
+            "cascade-" + hashlib.sha256(f"{call.rid}:{tool['tool_id']}".encode()).hexdigest()[:40]
+        )
+        sub_call = replace(
+            call,
+            action="delete_tool",
+            request_id=request_id,
+            request_hash=request_hash("delete_tool", data, request_id),
+        )
+        tool_flow.delete_tool(sub_call, data)
+    agentcore_id = (gateway.get("agentcore") or {}).get("gateway_id")
+    if agentcore_id:
+        service = _service(call)
+        emptied = poll(
+            not any(True for _ in service.list_gateway_targets(str(agentcore_id))),
+            lambda: not any(True for _ in service.list_gateway_targets(str(agentcore_id))),
+            bool,
+            deadline=call.poll_deadline,
+            clock=call.runtime.clock,
+            sleep=call.runtime.sleep,
+        )
+        if not emptied:
+            raise UpstreamUnavailableError(
+                "AgentCore still lists targets of this gateway; send the same request again"
+            )
 
 
 def _drive_delete(call: Call, record: dict[str, Any]) -> Result:

@@ -21,11 +21,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from services.aws_errors import error_code, translate
 from services.errors import ConflictError
+from services.polling import poll
 
 SETTLED = frozenset({"READY", "FAILED", "UPDATE_UNSUCCESSFUL"})
 _TOKEN_NAMESPACE = uuid.UUID("8a3c1f5e-2b7d-4e8a-9c61-4f0d2e7b9a13")
-_POLL_INTERVALS = (0.5, 1.0, 2.0, 4.0, 8.0)
-_MAX_POLL_INTERVAL = 10.0
 
 
 def client_token(kind: str, request_id: str) -> str:
@@ -203,21 +202,21 @@ class GatewayService:
         """Poll GetGateway until a settled status or the deadline.
 
         Returns the last answer; its status is still CREATING/UPDATING when
-        the budget ran out. `first` is the create or update answer, which
-        may already be settled.
+        the budget ran out, and DELETED if the gateway vanished. `first` is
+        the create or update answer, which may already be settled.
         """
-        current = first
-        for interval in _intervals():
-            if current.get("status") in SETTLED:
-                return current
-            if clock() + interval > deadline:
-                return current
-            sleep(interval)
-            fetched = self.get_gateway(gateway_id)
-            if fetched is None:
-                return {**current, "status": "DELETED"}
-            current = fetched
-        raise AssertionError("unreachable")  # pragma: no cover - _intervals is endless
+
+        def fetch() -> dict[str, Any]:
+            return self.get_gateway(gateway_id) or {**first, "status": "DELETED"}
+
+        return poll(
+            first,
+            fetch,
+            lambda answer: answer.get("status") in SETTLED or answer.get("status") == "DELETED",
+            deadline=deadline,
+            clock=clock,
+            sleep=sleep,
+        )
 
     def wait_until_deleted(
         self,
@@ -228,16 +227,12 @@ class GatewayService:
         sleep: Callable[[float], None],
     ) -> bool:
         """Poll GetGateway until AgentCore answers ResourceNotFound."""
-        for interval in _intervals():
-            if self.get_gateway(gateway_id) is None:
-                return True
-            if clock() + interval > deadline:
-                return False
-            sleep(interval)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _intervals() -> Iterator[float]:
-    yield from _POLL_INTERVALS
-    while True:
-        yield _MAX_POLL_INTERVAL
+        gone = poll(
+            self.get_gateway(gateway_id) is None,
+            lambda: self.get_gateway(gateway_id) is None,
+            bool,
+            deadline=deadline,
+            clock=clock,
+            sleep=sleep,
+        )
+        return gone

@@ -109,6 +109,23 @@ class RecordStore:
     def get_gateway(self, gateway_id: str) -> dict[str, Any] | None:
         return self.get(self.gateways_table, gateway_key(gateway_id))
 
+    def get_by_partition(self, table: str, key_name: str, key_value: str) -> dict[str, Any] | None:
+        """The one item under a partition key of a table with a sort key
+        (a tool addressed by tool_id alone): one strongly consistent Query."""
+        expr = dynamo.Expression()
+        request = {
+            "TableName": table,
+            "KeyConditionExpression": f"{expr.name(key_name)} = {expr.value(key_value)}",
+            "ConsistentRead": True,
+            "Limit": 2,
+        }
+        try:
+            response = self.client.query(**expr.apply(request))
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "DynamoDB") from None
+        items = response.get("Items", [])
+        return dynamo.deserialize(items[0]) if items else None
+
     def get_ledger(self, request_id: str) -> dict[str, Any] | None:
         return self.get(self.gateways_table, ledger_key(request_id))
 
@@ -153,6 +170,27 @@ class RecordStore:
         items = [dynamo.deserialize(i) for i in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
         return items, encode_token(index, last) if last else None
+
+    def live_tools(self, gateway_id: str) -> list[dict[str, Any]]:
+        """Every tool of a gateway that is not DELETED (Query, all pages)."""
+        expr = dynamo.Expression()
+        request: dict[str, Any] = {
+            "TableName": self.tools_table,
+            "IndexName": TOOLS_BY_GATEWAY_INDEX,
+            "KeyConditionExpression": f"{expr.name('gateway_id')} = {expr.value(gateway_id)}",
+            "FilterExpression": f"{expr.name('status')} <> {expr.value('DELETED')}",
+        }
+        expr.apply(request)
+        items: list[dict[str, Any]] = []
+        try:
+            while True:
+                response = self.client.query(**request)
+                items.extend(dynamo.deserialize(i) for i in response.get("Items", []))
+                if "LastEvaluatedKey" not in response:
+                    return items
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "DynamoDB") from None
 
     def count_live_tools(self, gateway_id: str) -> int:
         """Tools of a gateway that are not DELETED: Query on the gateway index."""

@@ -1,0 +1,180 @@
+"""Credential providers of AgentCore Identity: where a tool's secret lives.
+
+An API key or OAuth client secret goes to a credential provider
+(API_CreateApiKeyCredentialProvider, API_CreateOauth2CredentialProvider),
+which AgentCore keeps in Secrets Manager; the registry keeps only the
+provider's name and ARN. Secrets travel as pydantic `SecretStr` up to the
+boto3 call and are never logged, stored or echoed: error messages from
+these calls are replaced by the AWS error code alone.
+
+A tool's provider name is derived from its tool id, so every attempt at one
+create (or a resume after a crash) addresses the same provider.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.aws_errors import error_code, translate
+from services.errors import RegistryError
+from services.tools.models import ApiKeyCredentials, OAuth2Credentials
+
+_VENDOR_CONFIG = {
+    "CustomOauth2": "customOauth2ProviderConfig",
+    "GoogleOauth2": "googleOauth2ProviderConfig",
+    "GithubOauth2": "githubOauth2ProviderConfig",
+    "SlackOauth2": "slackOauth2ProviderConfig",
+    "SalesforceOauth2": "salesforceOauth2ProviderConfig",
+    "MicrosoftOauth2": "microsoftOauth2ProviderConfig",
+    "AtlassianOauth2": "atlassianOauth2ProviderConfig",
+}
+
+
+def provider_name(tool_id: str) -> str:
+    return f"registry-{tool_id}"
+
+
+def _scrubbed(exc: ClientError | BotoCoreError) -> RegistryError:
+    """AWS's message may quote the request; keep only the error code."""
+    error = translate(exc, "AgentCore Identity")
+    error.message = error.message.split(":", 1)[0]
+    for detail in error.details:
+        detail["message"] = ""
+    return error
+
+
+def _oauth2_input(credentials: OAuth2Credentials) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "clientId": credentials.client_id,
+        "clientSecret": credentials.client_secret.get_secret_value(),
+    }
+    if credentials.provider == "CustomOauth2":
+        if credentials.discovery_url:
+            body["oauthDiscovery"] = {"discoveryUrl": credentials.discovery_url}
+        else:
+            body["oauthDiscovery"] = {
+                "authorizationServerMetadata": {
+                    "issuer": credentials.authorization_endpoint,
+                    "authorizationEndpoint": credentials.authorization_endpoint,
+                    "tokenEndpoint": credentials.token_endpoint,
+                }
+            }
+    return {_VENDOR_CONFIG[credentials.provider]: body}
+
+
+class CredentialsService:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def put_provider(self, name: str, credentials: ApiKeyCredentials | OAuth2Credentials) -> str:
+        """Create the provider, or update it if it exists (a resumed or
+        repeated create). Returns its ARN."""
+        try:
+            return self._create(name, credentials)
+        except ClientError as exc:
+            if error_code(exc) not in ("ConflictException", "ValidationException"):
+                raise _scrubbed(exc) from None
+        except BotoCoreError as exc:
+            raise _scrubbed(exc) from None
+        return self.update_provider(name, credentials)
+
+    def _create(self, name: str, credentials: ApiKeyCredentials | OAuth2Credentials) -> str:
+        if isinstance(credentials, ApiKeyCredentials):
+            response = self._client.create_api_key_credential_provider(
+                name=name, apiKey=credentials.api_key.get_secret_value()
+            )
+        else:
+            response = self._client.create_oauth2_credential_provider(
+                name=name,
+                credentialProviderVendor=credentials.provider,
+                oauth2ProviderConfigInput=_oauth2_input(credentials),
+            )
+        return str(response["credentialProviderArn"])
+
+    def update_provider(self, name: str, credentials: ApiKeyCredentials | OAuth2Credentials) -> str:
+        try:
+            if isinstance(credentials, ApiKeyCredentials):
+                response = self._client.update_api_key_credential_provider(
+                    name=name, apiKey=credentials.api_key.get_secret_value()
+                )
+            else:
+                response = self._client.update_oauth2_credential_provider(
+                    name=name,
+                    credentialProviderVendor=credentials.provider,
+                    oauth2ProviderConfigInput=_oauth2_input(credentials),
+                )
+        except (ClientError, BotoCoreError) as exc:
+            raise _scrubbed(exc) from None
+        return str(response["credentialProviderArn"])
+
+    def delete_provider(self, name: str, kind: str) -> None:
+        """Delete; a provider that is already gone counts as deleted."""
+        operation = (
+            self._client.delete_api_key_credential_provider
+            if kind == "api_key"
+            else self._client.delete_oauth2_credential_provider
+        )
+        try:
+            operation(name=name)
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise _scrubbed(exc) from None
+        except BotoCoreError as exc:
+            raise _scrubbed(exc) from None
+
+
+def target_credentials(credentials: dict[str, Any]) -> list[dict[str, Any]]:
+    """AgentCore's credentialProviderConfigurations for a tool's stored
+    (secret-free) credentials description."""
+    kind = credentials.get("type", "none")
+    if kind == "api_key":
+        provider: dict[str, Any] = {
+            "providerArn": credentials["provider_arn"],
+            "credentialParameterName": credentials["parameter_name"],
+            "credentialLocation": credentials["location"],
+        }
+        if credentials.get("prefix"):
+            provider["credentialPrefix"] = credentials["prefix"]
+        return [
+            {
+                "credentialProviderType": "API_KEY",
+                "credentialProvider": {"apiKeyCredentialProvider": provider},
+            }
+        ]
+    if kind == "oauth2":
+        return [
+            {
+                "credentialProviderType": "OAUTH",
+                "credentialProvider": {
+                    "oauthCredentialProvider": {
+                        "providerArn": credentials["provider_arn"],
+                        "scopes": list(credentials.get("scopes") or []),
+                    }
+                },
+            }
+        ]
+    # "none" and "gateway_iam_role": the gateway's own role signs, nothing to store.
+    return [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
+
+
+def describe(credentials: Any, provider_arn: str | None, name: str | None) -> dict[str, Any]:
+    """What the record keeps of credentials: everything but the secret."""
+    kind = credentials.type
+    described: dict[str, Any] = {"type": kind}
+    if kind == "api_key":
+        described.update(
+            parameter_name=credentials.parameter_name,
+            location=credentials.location,
+            prefix=credentials.prefix,
+        )
+    elif kind == "oauth2":
+        described.update(
+            provider=credentials.provider,
+            client_id=credentials.client_id,
+            scopes=list(credentials.scopes),
+        )
+    if provider_arn:
+        described.update(provider_arn=provider_arn, provider_name=name)
+    return described

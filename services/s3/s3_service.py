@@ -1,0 +1,84 @@
+"""The spec bucket: stored specs and presigned uploads.
+
+Keys:
+  specs/<gateway_id>/<tool_id>/<sha256>.json   the spec a target serves
+  uploads/<team>/<uuid>/<filename>              a presigned upload (create_upload_url),
+                                                expired by the bucket's lifecycle rule
+A spec's key is derived from its content, so writing it again (a retry or a
+resume) is harmless, and an update writes a new object beside the old one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.aws_errors import error_code, translate
+from services.errors import NotFoundError, PayloadTooLargeError
+
+UPLOAD_EXPIRES_SECONDS = 900
+
+
+def spec_key(gateway_id: str, tool_id: str, sha256: str) -> str:
+    return f"specs/{gateway_id}/{tool_id}/{sha256}.json"
+
+
+class S3Service:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self.bucket = bucket
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def put_spec(self, key: str, body: bytes) -> None:
+        digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
+        try:
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/json",
+                ChecksumSHA256=digest,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "S3") from None
+
+    def delete(self, key: str) -> None:
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "S3") from None
+
+    def read_upload(self, key: str, max_bytes: int) -> bytes:
+        """An uploaded spec, refused past `max_bytes` before it is read."""
+        try:
+            head = self._client.head_object(Bucket=self.bucket, Key=key)
+            if int(head["ContentLength"]) > max_bytes:
+                raise PayloadTooLargeError(f"the upload is over the {max_bytes}-byte limit")
+            body: bytes = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read(
+                max_bytes + 1
+            )
+        except ClientError as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                raise NotFoundError(f"no upload at {key}") from None
+            raise translate(exc, "S3") from None
+        except BotoCoreError as exc:
+            raise translate(exc, "S3") from None
+        if len(body) > max_bytes:
+            raise PayloadTooLargeError(f"the upload is over the {max_bytes}-byte limit")
+        return body
+
+    def presigned_upload(self, key: str, size_bytes: int) -> dict[str, Any]:
+        """A presigned POST limited to `size_bytes` and to this key."""
+        return dict(
+            self._client.generate_presigned_post(
+                Bucket=self.bucket,
+                Key=key,
+                Conditions=[["content-length-range", 1, size_bytes]],
+                ExpiresIn=UPLOAD_EXPIRES_SECONDS,
+            )
+        )

@@ -1,0 +1,753 @@
+"""The safe flow for tools (gateway targets), on the same machinery as
+gateways (services/records/lifecycle.py).
+
+CREATE  validate the spec (before any write) -> PENDING (record, name claim,
+        ledger) -> spec to S3 -> credential provider -> CreateGatewayTarget
+        -> poll -> ACTIVE.
+UPDATE  validate -> check the record -> lease + pending change -> S3 /
+        provider -> UpdateGatewayTarget -> poll -> apply.
+DELETE  check -> DELETING -> DeleteGatewayTarget -> poll until gone ->
+        provider and spec removed -> DELETED.
+
+The spec and the secrets are not stored on the record (secrets never are;
+the spec lives in S3), so a crashed request resumes when it is sent again:
+its data carries them. Identifiers (tool id, provider name, spec key,
+clientToken) derive from the creating request, so every attempt addresses
+the same resources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from services.context import Call
+from services.credentials.credentials_service import (
+    CredentialsService,
+    describe,
+    provider_name,
+    target_credentials,
+)
+from services.errors import (
+    ConflictError,
+    InProgressError,
+    NotFoundError,
+    RegistryError,
+    UpstreamError,
+    UpstreamUnavailableError,
+)
+from services.gateway.gateway_flow import GATEWAY
+from services.gateway.gateway_service import client_token
+from services.logging import log_step
+from services.records import audit, dynamo, ledger, lifecycle
+from services.records.dynamo import Condition, WriteCancelled
+from services.records.lifecycle import (
+    Kind,
+    ReplayResult,
+    Result,
+    authorize,
+    error_record,
+    live_lease,
+    new_lease,
+    public_view,
+    supersede,
+)
+from services.records.record_store import TOOLS_BY_GATEWAY_INDEX
+from services.s3.s3_service import spec_key
+from services.tools import tools_service
+from services.tools.models import (
+    CreateToolData,
+    DeleteToolData,
+    GetToolData,
+    ListToolsData,
+    UpdateToolData,
+)
+from services.tools.spec_pipeline import PreparedSpec, prepare, spec_bucket
+from services.tools.tools_service import ToolsService
+
+TOOL = Kind("tool", ("tool_id", "gateway_id"), lambda settings: settings.tools_table_name)
+MAX_TARGETS_PER_GATEWAY = 100
+_SECRET_KINDS = ("api_key", "oauth2")
+
+
+def tool_id_for(request_id: str) -> str:
+    return "tl-" + hashlib.sha256(f"tool:{request_id}".encode()).hexdigest()[:20]
+
+
+def tool_name_key(gateway_id: str, name: str) -> dict[str, str]:
+    return {"tool_id": f"name#{gateway_id}#{name}", "gateway_id": gateway_id}
+
+
+def _transition(call: Call, record: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    return lifecycle.transition(call, TOOL, record, **kwargs)
+
+
+def _targets(call: Call) -> ToolsService:
+    return ToolsService(call.runtime.agentcore)
+
+
+def _providers(call: Call) -> CredentialsService:
+    return CredentialsService(call.runtime.agentcore)
+
+
+def _load_gateway(call: Call, gateway_id: str) -> dict[str, Any]:
+    record = lifecycle.store(call).get_gateway(gateway_id)
+    if record is None or record.get("status") == "DELETED":
+        raise NotFoundError(f"no gateway {gateway_id}")
+    return record
+
+
+def _find_tool(call: Call, tool_id: str, gateway_id: str | None) -> dict[str, Any] | None:
+    store = lifecycle.store(call)
+    table = TOOL.table(call)
+    if gateway_id:
+        return store.get(table, {"tool_id": tool_id, "gateway_id": gateway_id})
+    return store.get_by_partition(table, "tool_id", tool_id)
+
+
+def _load(call: Call, tool_id: str, gateway_id: str | None) -> dict[str, Any]:
+    record = _find_tool(call, tool_id, gateway_id)
+    if record is None or record.get("status") == "DELETED":
+        raise NotFoundError(f"no tool {tool_id}")
+    return record
+
+
+def _resume_with(data: Any) -> Any:
+    """A resume that can finish the work: the replayed request's data
+    carries the spec and the secrets the record does not keep."""
+
+    def resume(call: Call, taken: dict[str, Any]) -> Result:
+        status = taken.get("status")
+        if status == "DELETING":
+            return _drive_delete(call, taken)
+        if status == "PENDING" and isinstance(data, CreateToolData):
+            spec = prepare(call, data.source, target_name=data.name, existing_targets=0)
+            return _drive_create(call, taken, spec, data.credentials, resumed=True)
+        if taken.get("pending") is not None and isinstance(data, UpdateToolData):
+            return _drive_update(call, taken, _prepare_update(call, taken, data), data.credentials)
+        released = _transition(call, taken, outcome="resumed-nothing-to-do", remove=("lease",))
+        return Result(200, public_view(released))
+
+    return resume
+
+
+# ---------------------------------------------------------------- create
+
+
+def create_tool(call: Call, data: CreateToolData) -> Result:
+    resume = _resume_with(data)
+    # One ledger read first, so a replay never fetches or validates again.
+    replayed = lifecycle.replay(call, TOOL, resume)
+    if replayed is not None:
+        return replayed
+    gateway = _load_gateway(call, data.gateway_id)
+    authorize(call, GATEWAY, gateway)
+    if gateway.get("status") != "ACTIVE" or not (gateway.get("agentcore") or {}).get("gateway_id"):
+        raise ConflictError(
+            f"gateway {data.gateway_id} is {gateway.get('status')}; "
+            "tools are added to ACTIVE gateways"
+        )
+    live = lifecycle.store(call).count_live_tools(data.gateway_id)
+    if live >= MAX_TARGETS_PER_GATEWAY:
+        raise ConflictError(
+            f"gateway {data.gateway_id} has {live} tools; AgentCore serves at most "
+            f"{MAX_TARGETS_PER_GATEWAY} targets per gateway"
+        )
+    prepared = prepare(call, data.source, target_name=data.name, existing_targets=live)
+
+    tool_id = tool_id_for(call.rid)
+    now = call.now_iso()
+    assert call.actor is not None  # noqa: S101 - the dispatcher requires an actor
+    record: dict[str, Any] = {
+        "tool_id": tool_id,
+        "gateway_id": data.gateway_id,
+        "record_type": "tool",
+        "name": data.name,
+        "description": data.description,
+        "status": "PENDING",
+        "team": gateway["team"],
+        "created_by": call.actor.user,
+        "updated_by": call.actor.user,
+        "created_at": now,
+        "updated_at": now,
+        "synced_at": None,
+        "request_id": call.rid,
+        "version": 1,
+        "metadata": data.metadata or {},
+        "spec": prepared.record(None, None),
+        "credentials": describe(data.credentials, None, None),
+        "agentcore": None,
+        "last_error": None,
+        "lease": new_lease(call),
+        "audit": [audit.entry(call, "create-started", version=1, status="PENDING")],
+    }
+    table = TOOL.table(call)
+    try:
+        lifecycle.store(call).write(
+            [
+                ledger.start(call, lifecycle.ledger_table(call), "tool", TOOL.key(record)),
+                dynamo.put(table, record, Condition().absent("tool_id")),
+                dynamo.put(
+                    table,
+                    {**tool_name_key(data.gateway_id, data.name), "claimed_by": tool_id},
+                    Condition().absent("tool_id"),
+                ),
+            ]
+        )
+    except WriteCancelled as cancelled:
+        if cancelled.failed(0):
+            replayed = lifecycle.replay(call, TOOL, resume)
+            if replayed is not None:
+                return replayed
+        if cancelled.failed(2):
+            raise ConflictError(
+                f"gateway {data.gateway_id} already has a tool named {data.name!r}",
+                [{"field": "data.name", "message": "tool names are unique within a gateway"}],
+            ) from None
+        raise ConflictError("the tool is being changed concurrently; retry") from None
+    log_step("create-started", "ok", tool_id=tool_id, status="PENDING")
+    return _drive_create(call, record, prepared, data.credentials, resumed=False)
+
+
+def _put_credentials(call: Call, tool_id: str, credentials: Any) -> dict[str, Any]:
+    if credentials.type not in _SECRET_KINDS:
+        return describe(credentials, None, None)
+    name = provider_name(tool_id)
+    arn = _providers(call).put_provider(name, credentials)
+    return describe(credentials, arn, name)
+
+
+def _drive_create(
+    call: Call, record: dict[str, Any], prepared: PreparedSpec, credentials: Any, *, resumed: bool
+) -> Result:
+    bucket = spec_bucket(call)
+    targets = _targets(call)
+    gateway = _load_gateway(call, record["gateway_id"])
+    gateway_ac = str((gateway.get("agentcore") or {}).get("gateway_id"))
+    key = spec_key(record["gateway_id"], record["tool_id"], prepared.sha256)
+    made: dict[str, Any] = {"spec_key": key}
+    step = "PutObject"
+    try:
+        bucket.put_spec(key, prepared.body)
+        step = "CreateCredentialProvider"
+        described = _put_credentials(call, record["tool_id"], credentials)
+        made["credentials"] = described
+        step = "CreateGatewayTarget"
+        target = targets.find_target_by_name(gateway_ac, record["name"]) if resumed else None
+        if target is None:
+            target = targets.create_gateway_target(
+                gateway_ac,
+                name=record["name"],
+                description=record.get("description"),
+                s3_uri=bucket.uri(key),
+                credentials=target_credentials(described),
+                token=client_token("tool", record["tool_id"]),
+            )
+        made["target_id"] = target["targetId"]
+        log_step(step, "ok", tool_id=record["tool_id"], target_id=target["targetId"])
+        step = "GetGatewayTarget"
+        settled = targets.wait_until_settled(
+            gateway_ac,
+            str(target["targetId"]),
+            target,
+            deadline=call.poll_deadline,
+            clock=call.runtime.clock,
+            sleep=call.runtime.sleep,
+        )
+    except UpstreamUnavailableError as exc:
+        if exc.maybe_applied or step == "GetGatewayTarget":
+            _pause(call, record, exc, step)
+        else:
+            _fail_create(call, record, exc, step, made=made, gateway_ac=gateway_ac)
+        raise
+    except RegistryError as exc:
+        _fail_create(call, record, exc, step, made=made, gateway_ac=gateway_ac)
+        raise
+
+    spec = prepared.record(bucket.uri(key), key)
+    agentcore = tools_service.summarize(settled, gateway_ac)
+    status = settled.get("status")
+    if status == "READY":
+        final = _transition(
+            call,
+            record,
+            outcome="create-succeeded",
+            set_={
+                "status": "ACTIVE",
+                "spec": spec,
+                "credentials": made["credentials"],
+                "agentcore": agentcore,
+                "synced_at": call.now_iso(),
+                "last_error": None,
+            },
+            remove=("lease",),
+            expect=Condition().equals("lease.request_id", call.rid),
+            extra=(ledger.complete(call, lifecycle.ledger_table(call), 201),),
+        )
+        return Result(201, public_view(final))
+    if status in ("FAILED", "DELETED"):
+        reasons = "; ".join(settled.get("statusReasons") or []) or f"the target ended {status}"
+        error = UpstreamError(
+            f"AgentCore could not create the target: {reasons}",
+            [{"service": "AgentCore", "code": f"Target{status.title()}", "message": reasons}],
+        )
+        _fail_create(call, record, error, "GetGatewayTarget", made=made, gateway_ac=gateway_ac)
+        raise error
+    busy = UpstreamUnavailableError(
+        f"AgentCore is still creating the target ({status}); send the same request again to resume"
+    )
+    _pause(call, record, busy, "GetGatewayTarget", agentcore=agentcore)
+    raise busy
+
+
+def _cleanup(call: Call, made: dict[str, Any], gateway_ac: str, tool_id: str) -> list[str]:
+    """Remove what a failed create made; returns what could not be removed."""
+    left: list[str] = []
+    steps: list[tuple[str, Any]] = []
+    if made.get("target_id"):
+        steps.append(
+            (
+                "target",
+                lambda: _targets(call).delete_gateway_target(gateway_ac, str(made["target_id"])),
+            )
+        )
+    described = made.get("credentials") or {}
+    if described.get("provider_name"):
+        steps.append(
+            (
+                "credential provider",
+                lambda: _providers(call).delete_provider(
+                    described["provider_name"], described["type"]
+                ),
+            )
+        )
+    if made.get("spec_key"):
+        steps.append(("spec object", lambda: spec_bucket(call).delete(str(made["spec_key"]))))
+    for what, undo in steps:
+        try:
+            undo()
+        except RegistryError as exc:
+            log_step("cleanup", "failed", tool_id=tool_id, what=what, error=exc.code)
+            left.append(what)
+    return left
+
+
+def _fail_create(
+    call: Call,
+    record: dict[str, Any],
+    error: RegistryError,
+    step: str,
+    *,
+    made: dict[str, Any],
+    gateway_ac: str,
+) -> None:
+    """FAILED with last_error, what was made removed, the name released, and
+    the ledger answering this failure to any replay."""
+    left = _cleanup(call, made, gateway_ac, record["tool_id"])
+    last_error = error_record(call, error, step)
+    if left:
+        last_error["message"] += f" (could not remove: {', '.join(left)}; reconcile will)"
+    _transition(
+        call,
+        record,
+        outcome="create-failed",
+        set_={
+            "status": "FAILED",
+            "last_error": last_error,
+            "agentcore": {"target_id": made.get("target_id"), "gateway_id": gateway_ac}
+            if "target" in left
+            else None,
+        },
+        remove=("lease",),
+        expect=Condition().equals("lease.request_id", call.rid),
+        extra=(
+            dynamo.delete(TOOL.table(call), tool_name_key(record["gateway_id"], record["name"])),
+            ledger.complete(call, lifecycle.ledger_table(call), error.status, error),
+        ),
+        detail=error.message,
+    )
+
+
+def _pause(
+    call: Call,
+    record: dict[str, Any],
+    error: RegistryError,
+    step: str,
+    *,
+    agentcore: dict[str, Any] | None = None,
+) -> None:
+    """Stop without an outcome; the same request sent again resumes."""
+    set_: dict[str, Any] = {"last_error": error_record(call, error, step)}
+    if agentcore is not None:
+        set_["agentcore"] = agentcore
+    _transition(
+        call,
+        record,
+        outcome="paused",
+        set_=set_,
+        remove=("lease",),
+        expect=Condition().equals("lease.request_id", call.rid),
+        detail=error.message,
+    )
+
+
+# ---------------------------------------------------------------- reads
+
+
+def get_tool(call: Call, data: GetToolData) -> Result:
+    return Result(200, public_view(_load(call, data.tool_id, data.gateway_id)))
+
+
+def list_tools(call: Call, data: ListToolsData) -> Result:
+    items, token = lifecycle.store(call).query_page(
+        table=TOOL.table(call),
+        index=TOOLS_BY_GATEWAY_INDEX,
+        key_name="gateway_id",
+        key_value=data.gateway_id,
+        status=data.status,
+        limit=data.limit,
+        next_token=data.next_token,
+    )
+    return Result(200, {"items": [public_view(i) for i in items], "next_token": token})
+
+
+# ---------------------------------------------------------------- update
+
+
+def update_tool(call: Call, data: UpdateToolData) -> Result:
+    try:
+        return _update_tool(call, data)
+    except ReplayResult as replayed:
+        return replayed.result
+
+
+def _refuse(call: Call, data: Any, error: RegistryError) -> RegistryError:
+    return lifecycle.refuse(call, TOOL, _resume_with(data), error)
+
+
+def _prepare_update(
+    call: Call, record: dict[str, Any], data: UpdateToolData
+) -> PreparedSpec | None:
+    if data.source is None:
+        return None
+    return prepare(call, data.source, target_name=record["name"], existing_targets=0)
+
+
+def _update_tool(call: Call, data: UpdateToolData) -> Result:
+    record = _load(call, data.tool_id, data.gateway_id)
+    authorize(call, TOOL, record)
+    if record.get("lease", {}).get("request_id") == call.request_id or any(
+        e.get("request_id") == call.request_id for e in record.get("audit", [])
+    ):
+        replayed = lifecycle.replay(call, TOOL, _resume_with(data))
+        if replayed is not None:
+            return replayed
+    if record.get("status") != "ACTIVE":
+        raise _refuse(
+            call,
+            data,
+            ConflictError(
+                f"tool {data.tool_id} is {record.get('status')}; only an ACTIVE tool can be updated"
+            ),
+        )
+    if data.expected_version is not None and data.expected_version != record["version"]:
+        raise _refuse(
+            call,
+            data,
+            ConflictError(
+                f"tool {data.tool_id} is at version {record['version']}, "
+                f"not {data.expected_version}",
+                [
+                    {
+                        "field": "expected_version",
+                        "message": f"current version is {record['version']}",
+                    }
+                ],
+            ),
+        )
+    if live_lease(call, record) is not None:
+        raise _refuse(
+            call, data, ConflictError(f"tool {data.tool_id} is being changed by another request")
+        )
+    prepared = _prepare_update(call, record, data)
+    pending: dict[str, Any] = {}
+    if data.description is not None:
+        pending["description"] = data.description
+    if data.metadata is not None:
+        pending["metadata"] = data.metadata
+    if prepared is not None and prepared.sha256 != (record.get("spec") or {}).get("sha256"):
+        pending["spec"] = prepared.record(None, None)
+    if data.credentials is not None:
+        pending["credentials"] = describe(data.credentials, None, None)
+    try:
+        taken = _transition(
+            call,
+            record,
+            outcome="update-started",
+            set_={"lease": new_lease(call), "pending": pending},
+            expect=Condition().equals("status", "ACTIVE").lease_free(call.now()),
+            extra=(
+                ledger.start(call, lifecycle.ledger_table(call), "tool", TOOL.key(record)),
+                *supersede(call, record),
+            ),
+        )
+    except WriteCancelled as cancelled:
+        if cancelled.failed(1):
+            replayed = lifecycle.replay(call, TOOL, _resume_with(data))
+            if replayed is not None:
+                return replayed
+        raise ConflictError(
+            f"tool {data.tool_id} changed while we updated it; read it and retry"
+        ) from None
+    return _drive_update(call, taken, prepared, data.credentials)
+
+
+def _drive_update(
+    call: Call, record: dict[str, Any], prepared: PreparedSpec | None, credentials: Any
+) -> Result:
+    pending = dict(record.get("pending") or {})
+    bucket = spec_bucket(call)
+    agentcore = dict(record.get("agentcore") or {})
+    gateway_ac, target_id = str(agentcore.get("gateway_id")), str(agentcore.get("target_id"))
+    spec = dict(record.get("spec") or {})
+    described = dict(record.get("credentials") or {})
+    new_key: str | None = None
+    step = "PutObject"
+    try:
+        if "spec" in pending and prepared is not None:
+            new_key = spec_key(record["gateway_id"], record["tool_id"], prepared.sha256)
+            bucket.put_spec(new_key, prepared.body)
+            spec = prepared.record(bucket.uri(new_key), new_key)
+        if "credentials" in pending:
+            step = "UpdateCredentialProvider"
+            described = _put_credentials(call, record["tool_id"], credentials)
+        if any(f in pending for f in ("description", "spec", "credentials")):
+            step = "UpdateGatewayTarget"
+            answer = _targets(call).update_gateway_target(
+                gateway_ac,
+                target_id,
+                name=record["name"],
+                description=pending.get("description", record.get("description")),
+                s3_uri=str(spec["s3_uri"]),
+                credentials=target_credentials(described),
+            )
+            step = "GetGatewayTarget"
+            answer = _targets(call).wait_until_settled(
+                gateway_ac,
+                target_id,
+                answer,
+                deadline=call.poll_deadline,
+                clock=call.runtime.clock,
+                sleep=call.runtime.sleep,
+            )
+            if answer.get("status") != "READY":
+                reasons = "; ".join(answer.get("statusReasons") or []) or str(answer.get("status"))
+                raise UpstreamError(
+                    f"AgentCore did not apply the update: {reasons}",
+                    [
+                        {
+                            "service": "AgentCore",
+                            "code": str(answer.get("status")),
+                            "message": reasons,
+                        }
+                    ],
+                )
+            agentcore = tools_service.summarize(answer, gateway_ac)
+    except RegistryError as exc:
+        if new_key and new_key != (record.get("spec") or {}).get("s3_key"):
+            _cleanup(call, {"spec_key": new_key}, gateway_ac, record["tool_id"])
+        _transition(
+            call,
+            record,
+            outcome="update-failed",
+            set_={"last_error": error_record(call, exc, step)},
+            remove=("lease", "pending"),
+            expect=Condition().equals("lease.request_id", call.rid),
+            extra=(ledger.complete(call, lifecycle.ledger_table(call), exc.status, exc),),
+            detail=exc.message,
+        )
+        raise
+    old = dict(record.get("credentials") or {})
+    final = _transition(
+        call,
+        record,
+        outcome="update-succeeded",
+        set_={
+            **{k: v for k, v in pending.items() if k not in ("spec", "credentials")},
+            "spec": spec,
+            "credentials": described,
+            "agentcore": agentcore,
+            "synced_at": call.now_iso(),
+            "last_error": None,
+        },
+        remove=("lease", "pending"),
+        expect=Condition().equals("lease.request_id", call.rid),
+        extra=(ledger.complete(call, lifecycle.ledger_table(call), 200),),
+    )
+    # What the update replaced, once nothing points at it any more.
+    leftovers: dict[str, Any] = {}
+    old_key = (record.get("spec") or {}).get("s3_key")
+    if new_key and old_key and old_key != new_key:
+        leftovers["spec_key"] = old_key
+    if old.get("provider_name") and not described.get("provider_name"):
+        leftovers["credentials"] = old
+    _cleanup(call, leftovers, gateway_ac, record["tool_id"])
+    return Result(200, public_view(final))
+
+
+# ---------------------------------------------------------------- delete
+
+
+def delete_tool(call: Call, data: DeleteToolData) -> Result:
+    try:
+        record = _load_for_delete(call, data.tool_id, data.gateway_id, data)
+    except ReplayResult as replayed:
+        return replayed.result
+    if isinstance(record, Result):
+        return record
+    return start_delete(call, record, data)
+
+
+def _load_for_delete(
+    call: Call, tool_id: str, gateway_id: str | None, data: Any
+) -> dict[str, Any] | Result:
+    record = _find_tool(call, tool_id, gateway_id)
+    if record is None:
+        raise NotFoundError(f"no tool {tool_id}")
+    if record.get("status") == "DELETED":
+        replayed = lifecycle.replay(call, TOOL, _resume_with(data))
+        if replayed is not None:
+            return replayed
+        raise NotFoundError(f"no tool {tool_id}")
+    return record
+
+
+def start_delete(call: Call, record: dict[str, Any], data: Any) -> Result:
+    """DELETING -> target, provider and spec removed -> DELETED (also used by
+    a gateway's cascade delete)."""
+    authorize(call, TOOL, record)
+    lease = live_lease(call, record)
+    if lease is not None:
+        if lease.get("request_id") == call.request_id:
+            raise InProgressError(f"request {call.rid} is still being worked on")
+        raise _refuse(
+            call,
+            data,
+            ConflictError(f"tool {record['tool_id']} is being changed by another request"),
+        )
+    if record.get("lease", {}).get("request_id") == call.request_id:
+        replayed = lifecycle.replay(call, TOOL, _resume_with(data))
+        if replayed is not None:
+            return replayed
+    try:
+        taken = _transition(
+            call,
+            record,
+            outcome="delete-started",
+            set_={
+                "status": "DELETING",
+                "prev_status": record.get("prev_status") or record["status"]
+                if record["status"] == "DELETING"
+                else record["status"],
+                "lease": new_lease(call),
+            },
+            expect=Condition()
+            .one_of("status", ("ACTIVE", "FAILED", "PENDING", "DELETING"))
+            .lease_free(call.now()),
+            extra=(
+                ledger.start(call, lifecycle.ledger_table(call), "tool", TOOL.key(record)),
+                *supersede(call, record),
+            ),
+        )
+    except WriteCancelled as cancelled:
+        if cancelled.failed(1):
+            replayed = lifecycle.replay(call, TOOL, _resume_with(data))
+            if replayed is not None:
+                return replayed
+        raise ConflictError(
+            f"tool {record['tool_id']} changed while we deleted it; read it and retry"
+        ) from None
+    return _drive_delete(call, taken)
+
+
+def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
+    targets = _targets(call)
+    agentcore = dict(record.get("agentcore") or {})
+    target_id = agentcore.get("target_id")
+    gateway_ac = agentcore.get("gateway_id")
+    step = "ListGatewayTargets"
+    try:
+        if not target_id and record.get("prev_status") == "PENDING":
+            gateway = _load_gateway_any(call, record["gateway_id"])
+            gateway_ac = (gateway.get("agentcore") or {}).get("gateway_id")
+            found = (
+                targets.find_target_by_name(str(gateway_ac), record["name"]) if gateway_ac else None
+            )
+            target_id = found.get("targetId") if found else None
+        if target_id and gateway_ac:
+            step = "DeleteGatewayTarget"
+            targets.delete_gateway_target(str(gateway_ac), str(target_id))
+            step = "GetGatewayTarget"
+            if not targets.wait_until_deleted(
+                str(gateway_ac),
+                str(target_id),
+                deadline=call.poll_deadline,
+                clock=call.runtime.clock,
+                sleep=call.runtime.sleep,
+            ):
+                raise UpstreamUnavailableError(
+                    "AgentCore is still deleting the target; send the same request again",
+                    maybe_applied=True,
+                )
+        described = dict(record.get("credentials") or {})
+        if described.get("type") in _SECRET_KINDS:
+            step = "DeleteCredentialProvider"
+            _providers(call).delete_provider(
+                described.get("provider_name") or provider_name(record["tool_id"]),
+                described["type"],
+            )
+        if (record.get("spec") or {}).get("s3_key"):
+            step = "DeleteObject"
+            spec_bucket(call).delete(str(record["spec"]["s3_key"]))
+    except UpstreamUnavailableError as exc:
+        _pause(call, record, exc, step)
+        raise
+    except RegistryError as exc:
+        _transition(
+            call,
+            record,
+            outcome="delete-failed",
+            set_={
+                "status": record.get("prev_status") or "ACTIVE",
+                "last_error": error_record(call, exc, step),
+            },
+            remove=("lease", "prev_status"),
+            expect=Condition().equals("lease.request_id", call.rid),
+            extra=(ledger.complete(call, lifecycle.ledger_table(call), exc.status, exc),),
+            detail=exc.message,
+        )
+        raise
+    extra = [ledger.complete(call, lifecycle.ledger_table(call), 200)]
+    if record.get("prev_status") != "FAILED":  # a FAILED tool released its name already
+        extra.append(
+            dynamo.delete(TOOL.table(call), tool_name_key(record["gateway_id"], record["name"]))
+        )
+    final = _transition(
+        call,
+        record,
+        outcome="delete-succeeded",
+        set_={
+            "status": "DELETED",
+            "agentcore": {**agentcore, "status": "DELETED"} if agentcore else None,
+            "synced_at": call.now_iso(),
+            "last_error": None,
+        },
+        remove=("lease", "prev_status"),
+        expect=Condition().equals("lease.request_id", call.rid),
+        extra=tuple(extra),
+    )
+    return Result(200, public_view(final))
+
+
+def _load_gateway_any(call: Call, gateway_id: str) -> dict[str, Any]:
+    return lifecycle.store(call).get_gateway(gateway_id) or {}

@@ -1,0 +1,173 @@
+"""AgentCore Gateway targets, over boto3's `bedrock-agentcore-control`.
+
+Named after the API operations (CreateGatewayTarget, GetGatewayTarget,
+UpdateGatewayTarget, DeleteGatewayTarget, ListGatewayTargets). Like
+gateways, targets settle asynchronously (CREATING/UPDATING -> READY or
+FAILED with statusReasons), so waits poll inside the caller's budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.aws_errors import error_code, translate
+from services.errors import ConflictError
+from services.polling import poll
+
+SETTLED = frozenset({"READY", "FAILED", "UPDATE_UNSUCCESSFUL", "DELETED"})
+
+
+def summarize(target: dict[str, Any], gateway_agentcore_id: str) -> dict[str, Any]:
+    return {
+        "target_id": target.get("targetId"),
+        "gateway_id": gateway_agentcore_id,
+        "status": target.get("status"),
+        "status_reasons": list(target.get("statusReasons") or []),
+    }
+
+
+def target_configuration(s3_uri: str) -> dict[str, Any]:
+    return {"mcp": {"openApiSchema": {"s3": {"uri": s3_uri}}}}
+
+
+class ToolsService:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "ConflictException" and operation == "create_gateway_target":
+                raise ConflictError(
+                    f"AgentCore already has a target named {kwargs.get('name')!r} in this gateway"
+                ) from None
+            raise translate(exc, "AgentCore") from None
+        except BotoCoreError as exc:
+            raise translate(exc, "AgentCore") from None
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def create_gateway_target(
+        self,
+        gateway_id: str,
+        *,
+        name: str,
+        description: str | None,
+        s3_uri: str,
+        credentials: list[dict[str, Any]],
+        token: str,
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "gatewayIdentifier": gateway_id,
+            "name": name,
+            "targetConfiguration": target_configuration(s3_uri),
+            "credentialProviderConfigurations": credentials,
+            "clientToken": token,
+        }
+        if description:
+            kwargs["description"] = description
+        return self._call("create_gateway_target", **kwargs)
+
+    def update_gateway_target(
+        self,
+        gateway_id: str,
+        target_id: str,
+        *,
+        name: str,
+        description: str | None,
+        s3_uri: str,
+        credentials: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "gatewayIdentifier": gateway_id,
+            "targetId": target_id,
+            "name": name,
+            "targetConfiguration": target_configuration(s3_uri),
+            "credentialProviderConfigurations": credentials,
+        }
+        if description:
+            kwargs["description"] = description
+        return self._call("update_gateway_target", **kwargs)
+
+    def _call_unless_missing(self, operation: str, **kwargs: Any) -> dict[str, Any] | None:
+        """The call's answer, or None when AgentCore answers ResourceNotFound."""
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return None
+            raise translate(exc, "AgentCore") from None
+        except BotoCoreError as exc:
+            raise translate(exc, "AgentCore") from None
+        response.pop("ResponseMetadata", None)
+        return response
+
+    def get_gateway_target(self, gateway_id: str, target_id: str) -> dict[str, Any] | None:
+        return self._call_unless_missing(
+            "get_gateway_target", gatewayIdentifier=gateway_id, targetId=target_id
+        )
+
+    def delete_gateway_target(self, gateway_id: str, target_id: str) -> bool:
+        """DeleteGatewayTarget; False if it was already gone (that is success)."""
+        answer = self._call_unless_missing(
+            "delete_gateway_target", gatewayIdentifier=gateway_id, targetId=target_id
+        )
+        return answer is not None
+
+    def list_gateway_targets(self, gateway_id: str) -> Iterator[dict[str, Any]]:
+        paginator = self._client.get_paginator("list_gateway_targets")
+        try:
+            for page in paginator.paginate(gatewayIdentifier=gateway_id):
+                yield from page.get("items", [])
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "AgentCore") from None
+
+    def find_target_by_name(self, gateway_id: str, name: str) -> dict[str, Any] | None:
+        for item in self.list_gateway_targets(gateway_id):
+            if item.get("name") == name:
+                return self.get_gateway_target(gateway_id, str(item["targetId"]))
+        return None
+
+    def wait_until_settled(
+        self,
+        gateway_id: str,
+        target_id: str,
+        first: dict[str, Any],
+        *,
+        deadline: float,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> dict[str, Any]:
+        def fetch() -> dict[str, Any]:
+            return self.get_gateway_target(gateway_id, target_id) or {**first, "status": "DELETED"}
+
+        return poll(
+            first,
+            fetch,
+            lambda answer: answer.get("status") in SETTLED,
+            deadline=deadline,
+            clock=clock,
+            sleep=sleep,
+        )
+
+    def wait_until_deleted(
+        self,
+        gateway_id: str,
+        target_id: str,
+        *,
+        deadline: float,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+    ) -> bool:
+        return poll(
+            self.get_gateway_target(gateway_id, target_id) is None,
+            lambda: self.get_gateway_target(gateway_id, target_id) is None,
+            bool,
+            deadline=deadline,
+            clock=clock,
+            sleep=sleep,
+        )
