@@ -28,7 +28,11 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def bootstrap(
-    endpoint_url: str | None, *, prefix: str = "registry-local", region: str = "us-east-1"
+    endpoint_url: str | None,
+    *,
+    prefix: str = "registry-local",
+    region: str = "us-east-1",
+    session: boto3.session.Session | None = None,
 ) -> dict[str, str]:
     """`endpoint_url` None: botocore's own endpoints (in-process moto, or AWS)."""
     local = endpoint_url is not None and urlparse(endpoint_url).hostname in LOCAL_HOSTS
@@ -36,7 +40,7 @@ def bootstrap(
         # An emulator on this machine takes any credentials; these are moto's.
         {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"} if local else {}
     )
-    session = boto3.session.Session(
+    session = session or boto3.session.Session(
         region_name=region,
         aws_access_key_id=credentials.get("AWS_ACCESS_KEY_ID"),
         aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY"),

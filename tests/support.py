@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.awsrequest import AWSResponse
 
 from handlers import dispatch
@@ -39,8 +41,19 @@ class FakeClock:
         self.now += seconds
 
 
+# One botocore data loader for every session the tests make: each test gets
+# fresh sessions and clients, without parsing the service models again.
+_LOADER = botocore.loaders.create_loader()
+
+
+def new_session(region: str = "us-east-1") -> boto3.session.Session:
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _LOADER)
+    return boto3.session.Session(botocore_session=core, region_name=region)
+
+
 def make_runtime(settings: Settings, clock: FakeClock, endpoint_url: str | None = None) -> Runtime:
-    session = boto3.session.Session(region_name=settings.region)
+    session = new_session(settings.region)
     runtime = Runtime(settings=settings, session=session, clock=clock, sleep=clock.sleep)
     if endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url

@@ -11,7 +11,7 @@ from pytest_socket import disable_socket, enable_socket
 from registry_local import agentcore_rules
 from registry_local.bootstrap import bootstrap
 from tests.conftest import settings_for
-from tests.support import FakeClock, Registry, make_runtime
+from tests.support import FakeClock, Registry, make_runtime, new_session
 
 agentcore_rules.install()
 
@@ -32,7 +32,7 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def env(aws: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = bootstrap(None, prefix="unit")
+    values = bootstrap(None, prefix="unit", session=new_session())
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
