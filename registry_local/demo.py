@@ -1,7 +1,8 @@
-"""`registry demo`: a gateway's life on an embedded local AWS, step by step.
+"""`registry demo`: a gateway's life, and a tool's, on an embedded local AWS.
 
 Starts a moto_server (with the AgentCore rules layer) on 127.0.0.1,
-bootstraps the registry's resources there, then drives the real handler.
+bootstraps the registry's resources there, then drives the real handler and
+prints each step.
 """
 
 from __future__ import annotations
@@ -16,25 +17,58 @@ from registry_local.cli import invoke
 from registry_local.moto_server import MotoServer
 
 ACTOR = {"user": "alice@example.com", "team": "payments", "roles": []}
+PETSTORE: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Pets", "version": "1.0.0"},
+    "servers": [{"url": "https://pets.example.com"}],
+    "paths": {
+        "/pets": {
+            "get": {"operationId": "listPets", "responses": {"200": {"description": "pets"}}}
+        },
+        "/pets/{id}": {
+            "get": {
+                "operationId": "getPet",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "a pet"}},
+            }
+        },
+    },
+}
 
 
-def _step(title: str, event: Any) -> dict[str, Any]:
-    response = invoke(event)
+def _summary(response: dict[str, Any]) -> dict[str, Any]:
     record = response.get("data") or {}
     summary: dict[str, Any] = {"ok": response["ok"], "status": response["status"]}
-    if response["ok"] and "status" in record:
+    if not response["ok"]:
+        error = response["error"]
+        summary["error"] = {k: error[k] for k in ("code", "message")}
+        if error.get("details"):
+            summary["error"]["details"] = error["details"][:3]
+    elif "items" in record:
+        summary["items"] = [(i["name"], i["status"]) for i in record["items"]]
+    elif "errors" in record:
+        summary["errors"] = [f"{e['rule']} at {e['path']}" for e in record["errors"]]
+    else:
         summary.update(
-            gateway_id=record.get("gateway_id"),
+            id=record.get("tool_id") or record.get("gateway_id"),
             record_status=record.get("status"),
             version=record.get("version"),
             agentcore=(record.get("agentcore") or {}).get("status"),
         )
-    elif response["ok"] and "items" in record:
-        summary["items"] = [(i["name"], i["status"]) for i in record["items"]]
-    else:
-        summary["error"] = {k: response["error"][k] for k in ("code", "message")}
-    print(f"\n== {title}\n{json.dumps(summary, indent=2)}")
+    return summary
+
+
+def _step(title: str, event: Any) -> dict[str, Any]:
+    response = invoke(event)
+    print(f"\n== {title}\n{json.dumps(_summary(response), indent=2)}")
     return response
+
+
+def _audit(response: dict[str, Any]) -> None:
+    trail = response["data"]["audit"]
+    print("   audit: " + " -> ".join(f"{e['outcome']} ({e['status']})" for e in trail))
 
 
 def _event(action: str, data: dict[str, Any], mutating: bool = True) -> dict[str, Any]:
@@ -44,38 +78,55 @@ def _event(action: str, data: dict[str, Any], mutating: bool = True) -> dict[str
     return event
 
 
+def _read(action: str, data: dict[str, Any]) -> dict[str, Any]:
+    return _event(action, data, mutating=False)
+
+
 def run_demo() -> int:
     with MotoServer() as server:
         print(f"local AWS (moto_server + AgentCore rules) at {server.endpoint_url}")
         env = bootstrap(server.endpoint_url, prefix="registry-demo")
         os.environ.update(env)
-        print(
-            "bootstrapped: "
-            + ", ".join(
-                f"{k}={env[k]}"
-                for k in ("GATEWAYS_TABLE_NAME", "TOOLS_TABLE_NAME", "SPEC_BUCKET_NAME")
-            )
-        )
+        names = ("GATEWAYS_TABLE_NAME", "TOOLS_TABLE_NAME", "SPEC_BUCKET_NAME")
+        print("bootstrapped: " + ", ".join(env[n] for n in names))
 
-        create = _event(
-            "create_gateway", {"name": "payments-tools", "description": "Payment APIs for agents"}
-        )
+        create = _event("create_gateway", {"name": "payments-tools", "description": "Payment APIs"})
         created = _step("create_gateway: PENDING -> ACTIVE", create)
+        _audit(created)
         gateway_id = created["data"]["gateway_id"]
-        print(
-            "   audit: "
-            + " -> ".join(f"{e['outcome']} ({e['status']})" for e in created["data"]["audit"])
-        )
         _step("create_gateway again, same request_id: replayed, nothing new", create)
-        _step("get_gateway", _event("get_gateway", {"gateway_id": gateway_id}, mutating=False))
-        _step(
-            "list_gateways for team payments",
-            _event("list_gateways", {"team": "payments"}, mutating=False),
-        )
+        _step("get_gateway", _read("get_gateway", {"gateway_id": gateway_id}))
+        _step("list_gateways of team payments", _read("list_gateways", {"team": "payments"}))
         _step(
             "update_gateway description",
             _event("update_gateway", {"gateway_id": gateway_id, "description": "Payments, v2"}),
         )
+
+        tool = _step(
+            "create_tool from an inline OpenAPI spec; the API key goes to a credential provider",
+            _event(
+                "create_tool",
+                {
+                    "gateway_id": gateway_id,
+                    "name": "pets",
+                    "source": {"type": "inline", "spec": PETSTORE},
+                    "credentials": {"type": "api_key", "api_key": "demo-key-kept-by-agentcore"},
+                },
+            ),
+        )
+        print(f"   spec: {tool['data']['spec']['operations']} at {tool['data']['spec']['s3_uri']}")
+        print(f"   credentials on the record (no secret): {tool['data']['credentials']}")
+        _step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
+        private = {**PETSTORE, "servers": [{"url": "http://10.0.0.1"}]}
+        _step(
+            "validate_spec of a spec aimed at a private, plain-http server",
+            _read("validate_spec", {"source": {"type": "inline", "spec": private}}),
+        )
+        _step(
+            "delete_gateway while it has a tool: 409 Conflict",
+            _event("delete_gateway", {"gateway_id": gateway_id}),
+        )
+
         _step(
             "create_gateway with a taken name: 409 Conflict",
             _event("create_gateway", {"name": "payments-tools"}),
@@ -86,17 +137,15 @@ def run_demo() -> int:
         )
         _step("unknown action: 400 UnknownAction", {"action": "launch_rockets"})
         _step("malformed event: 400 BadRequest", ["not", "an", "object"])
+
         deleted = _step(
-            "delete_gateway: DELETING -> DELETED",
-            _event("delete_gateway", {"gateway_id": gateway_id}),
+            "delete_gateway with cascade: the tool, then the gateway; DELETING -> DELETED",
+            _event("delete_gateway", {"gateway_id": gateway_id, "cascade": True}),
         )
-        print(
-            "   audit: "
-            + " -> ".join(f"{e['outcome']} ({e['status']})" for e in deleted["data"]["audit"])
-        )
+        _audit(deleted)
         _step(
             "get_gateway after delete: 404 NotFound",
-            _event("get_gateway", {"gateway_id": gateway_id}, mutating=False),
+            _read("get_gateway", {"gateway_id": gateway_id}),
         )
     print("\ndone: the local AWS is stopped")
     return 0
