@@ -122,6 +122,7 @@ def _resume_with(data: Any) -> Any:
             return _drive_delete(call, taken)
         if status == "PENDING" and isinstance(data, CreateToolData):
             spec = prepare(call, data.source, target_name=data.name, existing_targets=0)
+            assert spec is not None  # noqa: S101 - without `current` there is always a spec
             return _drive_create(call, taken, spec, data.credentials, resumed=True)
         if taken.get("pending") is not None and isinstance(data, UpdateToolData):
             return _drive_update(call, taken, _prepare_update(call, taken, data), data.credentials)
@@ -154,6 +155,7 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
             f"{MAX_TARGETS_PER_GATEWAY} targets per gateway"
         )
     prepared = prepare(call, data.source, target_name=data.name, existing_targets=live)
+    assert prepared is not None  # noqa: S101 - without `current` there is always a spec
 
     tool_id = tool_id_for(call.rid)
     now = call.now_iso()
@@ -428,9 +430,13 @@ def _refuse(call: Call, data: Any, error: RegistryError) -> RegistryError:
 def _prepare_update(
     call: Call, record: dict[str, Any], data: UpdateToolData
 ) -> PreparedSpec | None:
+    """The new spec, or None when there is none or it is the one published
+    (then it is not validated again)."""
     if data.source is None:
         return None
-    return prepare(call, data.source, target_name=record["name"], existing_targets=0)
+    return prepare(
+        call, data.source, target_name=record["name"], existing_targets=0, current=record.get("spec")
+    )
 
 
 def _update_tool(call: Call, data: UpdateToolData) -> Result:

@@ -490,3 +490,43 @@ def test_upload_url_is_scoped_to_the_team_and_usable_as_a_source(
         )
     )
     assert stolen["status"] == 403
+
+
+def test_update_with_the_same_spec_skips_validation_and_writes(
+    registry: Registry, gateway: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.tools import spec_validation
+
+    tool = create_tool(registry, gateway)["data"]
+    validations: list[str] = []
+    original = spec_validation.validate_spec
+    monkeypatch.setattr(
+        spec_validation,
+        "validate_spec",
+        lambda *a, **k: validations.append("x") or original(*a, **k),
+    )
+    puts: list[str] = []
+    registry.on("before-call.s3.PutObject", lambda **_: puts.append("put"))
+
+    response = registry.invoke(
+        event(
+            "update_tool",
+            {"tool_id": tool["tool_id"], "source": inline(), "description": "same spec"},
+        )
+    )
+
+    assert response["status"] == 200, response
+    assert validations == []
+    assert puts == []
+    assert response["data"]["spec"]["sha256"] == tool["spec"]["sha256"]
+    # Other options are another published document: validated again.
+    changed = registry.invoke(
+        event(
+            "update_tool",
+            {"tool_id": tool["tool_id"], "source": inline(include_operations=["getPet"])},
+        )
+    )
+    assert changed["status"] == 200, changed
+    assert validations == ["x"]
+    assert puts == ["put"]
+    assert changed["data"]["spec"]["operations"] == ["getPet"]
