@@ -10,6 +10,7 @@ from handlers import (  # noqa: F401 - imported for their @action registration
     get_tool,
     list_gateways,
     list_tools,
+    reconcile,
     update_gateway,
     update_tool,
     validate_spec,

@@ -89,15 +89,16 @@ def _load(call: Call, gateway_id: str) -> dict[str, Any]:
 
 
 def _replay(call: Call) -> Result | None:
-    return lifecycle.replay(call, GATEWAY, _resume)
+    return lifecycle.replay(call, GATEWAY, resume)
 
 
 def _refuse(call: Call, error: RegistryError) -> RegistryError:
-    return lifecycle.refuse(call, GATEWAY, _resume, error)
+    return lifecycle.refuse(call, GATEWAY, resume, error)
 
 
-def _resume(call: Call, taken: dict[str, Any]) -> Result:
-    """Finish what a dead request left, from the state it recorded."""
+def resume(call: Call, taken: dict[str, Any]) -> Result:
+    """Finish what a dead request left, from the state it recorded (a
+    replay of that request, or reconcile)."""
     status = taken.get("status")
     if status == "PENDING":
         return _drive_create(call, taken, resumed=True)

@@ -39,6 +39,9 @@ class Result:
     data: dict[str, Any]
 
 
+GATEWAY_KIND_NAME = "gateway"
+
+
 @dataclass(frozen=True)
 class Kind:
     """Where records of one kind live and how they are keyed."""

@@ -171,6 +171,33 @@ class RecordStore:
         last = response.get("LastEvaluatedKey")
         return items, encode_token(index, last) if last else None
 
+    def query_raw_page(
+        self,
+        *,
+        table: str,
+        index: str,
+        key_name: str,
+        key_value: str,
+        limit: int,
+        start_key: dict[str, Any] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of an index, every status, with DynamoDB's own LastEvaluatedKey."""
+        expr = dynamo.Expression()
+        request: dict[str, Any] = {
+            "TableName": table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{expr.name(key_name)} = {expr.value(key_value)}",
+            "Limit": limit,
+        }
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        try:
+            response = self.client.query(**expr.apply(request))
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "DynamoDB") from None
+        items = [dynamo.deserialize(i) for i in response.get("Items", [])]
+        return items, response.get("LastEvaluatedKey")
+
     def live_tools(self, gateway_id: str) -> list[dict[str, Any]]:
         """Every tool of a gateway that is not DELETED (Query, all pages)."""
         expr = dynamo.Expression()

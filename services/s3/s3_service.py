@@ -47,6 +47,19 @@ class S3Service:
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "S3") from None
 
+    def sha256_of(self, key: str) -> str | None:
+        """The hex sha256 S3 keeps for an object we wrote, or None if it is gone."""
+        try:
+            head = self._client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise translate(exc, "S3") from None
+        except BotoCoreError as exc:
+            raise translate(exc, "S3") from None
+        checksum = head.get("ChecksumSHA256")
+        return base64.b64decode(checksum).hex() if checksum else ""
+
     def delete(self, key: str) -> None:
         try:
             self._client.delete_object(Bucket=self.bucket, Key=key)

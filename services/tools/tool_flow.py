@@ -132,6 +132,82 @@ def _resume_with(data: Any) -> Any:
     return resume
 
 
+def recover(call: Call, taken: dict[str, Any]) -> Result:
+    """Finish or settle a tool whose request died, without its data (for
+    reconcile): the spec and secrets were not kept, so a create is adopted
+    only if AgentCore made the target (S3 object and provider come first),
+    else it fails and what it made is removed; a half-done update is rolled
+    back."""
+    status = taken.get("status")
+    if status == "DELETING":
+        return _drive_delete(call, taken)
+    if status == "PENDING":
+        return _adopt_or_fail(call, taken)
+    lost = UpstreamUnavailableError(
+        "the update was interrupted and its data is not kept; send it again",
+        [{"service": "registry", "code": "UpdateInterrupted", "message": ""}],
+    )
+    rolled = _transition(
+        call,
+        taken,
+        outcome="update-rolled-back",
+        set_={"last_error": error_record(call, lost, "reconcile")},
+        remove=("lease", "pending"),
+        expect=Condition().equals("lease.request_id", call.rid),
+        extra=(ledger.complete(call, lifecycle.ledger_table(call), lost.status, lost),),
+    )
+    return Result(200, public_view(rolled))
+
+
+def _adopt_or_fail(call: Call, record: dict[str, Any]) -> Result:
+    gateway = _load_gateway_any(call, record["gateway_id"])
+    gateway_ac = str((gateway.get("agentcore") or {}).get("gateway_id") or "")
+    spec = dict(record.get("spec") or {})
+    key = spec_key(record["gateway_id"], record["tool_id"], str(spec.get("sha256")))
+    target = _targets(call).find_target_by_name(gateway_ac, record["name"]) if gateway_ac else None
+    if target is not None and target.get("status") == "READY":
+        described = dict(record.get("credentials") or {})
+        configs = target.get("credentialProviderConfigurations") or []
+        for config in configs:
+            for provider in (config.get("credentialProvider") or {}).values():
+                described.update(
+                    provider_arn=provider.get("providerArn"),
+                    provider_name=provider_name(record["tool_id"]),
+                )
+        final = _transition(
+            call,
+            record,
+            outcome="create-adopted",
+            set_={
+                "status": "ACTIVE",
+                "spec": {**spec, "s3_key": key, "s3_uri": spec_bucket(call).uri(key)},
+                "credentials": described,
+                "agentcore": tools_service.summarize(target, gateway_ac),
+                "synced_at": call.now_iso(),
+                "last_error": None,
+            },
+            remove=("lease",),
+            expect=Condition().equals("lease.request_id", call.rid),
+            extra=(ledger.complete(call, lifecycle.ledger_table(call), 201),),
+        )
+        return Result(201, public_view(final))
+    made: dict[str, Any] = {"spec_key": key, "target_id": (target or {}).get("targetId")}
+    if (record.get("credentials") or {}).get("type") in _SECRET_KINDS:
+        made["credentials"] = {
+            **record["credentials"],
+            "provider_name": provider_name(record["tool_id"]),
+        }
+    reason = "its target ended " + str(target.get("status")) if target else "no target was made"
+    lost = UpstreamError(
+        f"the create could not be completed ({reason}); its spec and secrets are not kept: "
+        "send it again with a new request_id",
+        [{"service": "registry", "code": "CreateAbandoned", "message": reason}],
+    )
+    _fail_create(call, record, lost, "reconcile", made=made, gateway_ac=gateway_ac)
+    failed = lifecycle.store(call).get(TOOL.table(call), TOOL.key(record)) or record
+    return Result(200, public_view(failed))
+
+
 # ---------------------------------------------------------------- create
 
 
@@ -435,7 +511,11 @@ def _prepare_update(
     if data.source is None:
         return None
     return prepare(
-        call, data.source, target_name=record["name"], existing_targets=0, current=record.get("spec")
+        call,
+        data.source,
+        target_name=record["name"],
+        existing_targets=0,
+        current=record.get("spec"),
     )
 
 

@@ -1,0 +1,32 @@
+"""`reconcile`: see services/reconcile.py and docs/api.md."""
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from handlers.dispatcher import action
+from services import reconcile as reconciler
+from services.context import Call
+from services.models import StrictModel
+from services.records.lifecycle import Result
+
+
+class ReconcileData(StrictModel):
+    dry_run: bool = True
+    older_than_seconds: Annotated[int, Field(ge=0, le=30 * 86400)] = 900
+    delete_orphans: bool = False
+    next_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+
+
+# Not a ledgered mutation: the schedule sends the same request id every hour,
+# and each run must look again. Every repair is a conditional, leased write.
+@action("reconcile", model=ReconcileData, mutating=False)
+def reconcile(call: Call, data: ReconcileData) -> Result:
+    report = reconciler.reconcile(
+        call,
+        dry_run=data.dry_run,
+        older_than_seconds=data.older_than_seconds,
+        delete_orphans=data.delete_orphans,
+        next_token=data.next_token,
+    )
+    return Result(200, report)

@@ -1,0 +1,212 @@
+"""reconcile: what a crash left half done is finished, drift and orphans are
+reported, and a dry run changes nothing."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from services.gateway.gateway_flow import gateway_id_for
+from services.tools.tool_flow import tool_id_for
+from tests.support import Fault, Registry, event
+from tests.unit.test_tools import PETS, provider_secrets, spec_keys, targets, tool_record
+
+
+def reconcile(registry: Registry, context: Any = None, **data: Any) -> dict[str, Any]:
+    response = registry.invoke(
+        {"action": "reconcile", "data": {"older_than_seconds": 60, **data}}, context
+    )
+    assert response["status"] == 200, response
+    return dict(response["data"])
+
+
+def crash(registry: Registry, hook: str, evt: dict[str, Any]) -> None:
+    registry.crash(hook)
+    with pytest.raises(Fault):
+        registry.invoke(evt)
+    registry.clear_hooks()
+    # Past the dead invocation's lease and the reconcile threshold.
+    registry.clock.advance(registry.runtime.default_budget_seconds + 61)
+
+
+@pytest.fixture
+def gateway(registry: Registry) -> dict[str, Any]:
+    response = registry.invoke(event("create_gateway", {"name": "payments-tools"}))
+    assert response["status"] == 201
+    return dict(response["data"])
+
+
+def test_consistent_state_is_reported_in_step_and_left_alone(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    before = registry.gateway_record(gateway["gateway_id"])
+    report = reconcile(registry, dry_run=False)
+    assert report["findings"] == []
+    assert report["next_token"] is None
+    assert registry.gateway_record(gateway["gateway_id"]) == before
+
+
+@pytest.mark.parametrize("moment", ["before-call", "after-call"])
+def test_interrupted_gateway_create_is_finished_once(registry: Registry, moment: str) -> None:
+    evt = event("create_gateway", {"name": "payments-tools"})
+    crash(registry, f"{moment}.bedrock-agentcore-control.CreateGateway", evt)
+    gateway_id = gateway_id_for(evt["request_id"])
+
+    dry = reconcile(registry)
+    assert [(f["finding"], f["action"], f["done"]) for f in dry["findings"]] == [
+        ("interrupted", "would finish the create", False)
+    ]
+    assert registry.gateway_record(gateway_id)["status"] == "PENDING"
+
+    report = reconcile(registry, dry_run=False)
+    assert report["counts"]["repaired"] == 1
+    record = registry.gateway_record(gateway_id)
+    assert record["status"] == "ACTIVE"
+    assert len(registry.agentcore_gateways()) == 1
+    # The request itself, sent again, answers the outcome reconcile recorded.
+    replay = registry.invoke(evt)
+    assert replay["status"] == 201
+    assert replay["data"]["status"] == "ACTIVE"
+    assert len(registry.agentcore_gateways()) == 1
+
+
+def test_recent_interruption_is_left_to_its_request(registry: Registry) -> None:
+    evt = event("create_gateway", {"name": "payments-tools"})
+    registry.crash("before-call.bedrock-agentcore-control.CreateGateway")
+    with pytest.raises(Fault):
+        registry.invoke(evt)
+    registry.clear_hooks()
+    report = reconcile(registry, dry_run=False)
+    assert [f["finding"] for f in report["findings"]] == ["in-progress"]
+    assert registry.gateway_record(gateway_id_for(evt["request_id"]))["status"] == "PENDING"
+
+
+def test_interrupted_delete_is_finished(registry: Registry, gateway: dict[str, Any]) -> None:
+    crash(
+        registry,
+        "after-call.bedrock-agentcore-control.DeleteGateway",
+        event("delete_gateway", {"gateway_id": gateway["gateway_id"]}),
+    )
+    reconcile(registry, dry_run=False)
+    assert registry.gateway_record(gateway["gateway_id"])["status"] == "DELETED"
+    assert registry.item("name#payments-tools") is None
+
+
+def test_gateway_gone_from_agentcore_is_marked_failed(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    registry.runtime.agentcore.delete_gateway(gatewayIdentifier=gateway["agentcore"]["gateway_id"])
+    dry = reconcile(registry)
+    assert [(f["finding"], f["done"]) for f in dry["findings"]] == [("missing-in-agentcore", False)]
+    assert registry.gateway_record(gateway["gateway_id"])["status"] == "ACTIVE"
+
+    reconcile(registry, dry_run=False)
+    record = registry.gateway_record(gateway["gateway_id"])
+    assert record["status"] == "FAILED"
+    assert record["last_error"]["code"] == "missing-in-agentcore"
+    assert registry.item("name#payments-tools") is None  # FAILED releases the name
+
+
+def test_orphan_gateway_is_reported_and_deleted_only_when_asked(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    stray = registry.runtime.agentcore.create_gateway(
+        name="stray",
+        roleArn=registry.settings.gateway_role_arn,
+        protocolType="MCP",
+        authorizerType="AWS_IAM",
+    )
+    report = reconcile(registry, dry_run=False)
+    assert [(f["finding"], f["id"], f["done"]) for f in report["findings"]] == [
+        ("orphan", stray["gatewayId"], False)
+    ]
+    assert len(registry.agentcore_gateways()) == 2
+
+    assert reconcile(registry, delete_orphans=True)["findings"][0]["action"] == "would delete"
+    removed = reconcile(registry, dry_run=False, delete_orphans=True)
+    assert removed["counts"]["repaired"] == 1
+    assert [g["gatewayId"] for g in registry.agentcore_gateways()] == [
+        gateway["agentcore"]["gateway_id"]
+    ]
+
+
+def create_tool_event(gateway: dict[str, Any], **data: Any) -> dict[str, Any]:
+    return event(
+        "create_tool",
+        {
+            "gateway_id": gateway["gateway_id"],
+            "name": "pets",
+            "source": {"type": "inline", "spec": copy.deepcopy(PETS)},
+            **data,
+        },
+    )
+
+
+def test_interrupted_tool_create_with_a_target_is_adopted(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    evt = create_tool_event(gateway, credentials={"type": "api_key", "api_key": "k"})
+    crash(registry, "after-call.bedrock-agentcore-control.CreateGatewayTarget", evt)
+    reconcile(registry, dry_run=False)
+
+    record = tool_record(registry, tool_id_for(evt["request_id"]), gateway["gateway_id"])
+    assert record["status"] == "ACTIVE"
+    assert record["spec"]["s3_key"] in spec_keys(registry)
+    assert record["credentials"]["provider_arn"].endswith(f"registry-{record['tool_id']}")
+    assert len(targets(registry, gateway)) == 1
+
+
+def test_interrupted_tool_create_without_a_target_fails_and_cleans_up(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    evt = create_tool_event(gateway, credentials={"type": "api_key", "api_key": "k"})
+    crash(registry, "before-call.bedrock-agentcore-control.CreateGatewayTarget", evt)
+    assert spec_keys(registry)
+    assert provider_secrets()
+
+    reconcile(registry, dry_run=False)
+    record = tool_record(registry, tool_id_for(evt["request_id"]), gateway["gateway_id"])
+    assert record["status"] == "FAILED"
+    assert record["last_error"]["code"] == "CreateAbandoned"
+    assert spec_keys(registry) == []
+    assert provider_secrets() == {}
+    assert targets(registry, gateway) == []
+
+
+def test_spec_drift_and_orphan_target_are_reported_not_changed(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = registry.invoke(create_tool_event(gateway))["data"]
+    registry.runtime.s3.put_object(
+        Bucket=registry.settings.spec_bucket_name, Key=tool["spec"]["s3_key"], Body=b"{}"
+    )
+    registry.runtime.agentcore.create_gateway_target(
+        gatewayIdentifier=gateway["agentcore"]["gateway_id"],
+        name="stray",
+        targetConfiguration={"mcp": {"openApiSchema": {"inlinePayload": "{}"}}},
+        credentialProviderConfigurations=[{"credentialProviderType": "GATEWAY_IAM_ROLE"}],
+    )
+    report = reconcile(registry, dry_run=False)
+    assert sorted(f["finding"] for f in report["findings"]) == ["drift", "orphan"]
+    assert len(targets(registry, gateway)) == 2
+    assert tool_record(registry, tool["tool_id"], gateway["gateway_id"])["status"] == "ACTIVE"
+
+
+def test_reconcile_stops_before_the_deadline_and_resumes_with_next_token(
+    registry: Registry,
+) -> None:
+    for name in ("one", "two"):
+        registry.invoke(event("create_gateway", {"name": name}))
+
+    class AlmostOut:
+        def get_remaining_time_in_millis(self) -> int:
+            return 5_000
+
+    first = reconcile(registry, context=AlmostOut())
+    assert first["next_token"]
+    rest = reconcile(registry, next_token=first["next_token"])
+    assert rest["next_token"] is None
+    bad = registry.invoke({"action": "reconcile", "data": {"next_token": "garbage"}})
+    assert bad["status"] == 422
