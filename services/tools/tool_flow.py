@@ -284,7 +284,7 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
             ) from None
         raise ConflictError("the tool is being changed concurrently; retry") from None
     log_step("create-started", "ok", tool_id=tool_id, status="PENDING")
-    return _drive_create(call, record, prepared, data.credentials, resumed=False)
+    return _drive_create(call, record, prepared, data.credentials, resumed=False, gateway=gateway)
 
 
 def _put_credentials(call: Call, tool_id: str, credentials: Any) -> dict[str, Any]:
@@ -296,11 +296,17 @@ def _put_credentials(call: Call, tool_id: str, credentials: Any) -> dict[str, An
 
 
 def _drive_create(
-    call: Call, record: dict[str, Any], prepared: PreparedSpec, credentials: Any, *, resumed: bool
+    call: Call,
+    record: dict[str, Any],
+    prepared: PreparedSpec,
+    credentials: Any,
+    *,
+    resumed: bool,
+    gateway: dict[str, Any] | None = None,
 ) -> Result:
     bucket = spec_bucket(call)
     targets = _targets(call)
-    gateway = _load_gateway(call, record["gateway_id"])
+    gateway = gateway or _load_gateway(call, record["gateway_id"])
     gateway_ac = str((gateway.get("agentcore") or {}).get("gateway_id"))
     key = spec_key(record["gateway_id"], record["tool_id"], prepared.sha256)
     made: dict[str, Any] = {"spec_key": key}
