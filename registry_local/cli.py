@@ -5,6 +5,7 @@ registry local moto-server [-p PORT]
 registry invoke ACTION [--data JSON|@file] [--request-id ID] [--actor user:team[:role,...]]
                        [--event JSON|@file] [--env FILE]
 registry demo
+registry package [-o ZIP] [--runtime R] [--architecture A] [--json]
 """
 
 from __future__ import annotations
@@ -83,6 +84,14 @@ def _cmd_demo(_: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _cmd_package(args: argparse.Namespace) -> int:
+    from registry_local.package import main as package_main
+
+    argv = ["--runtime", args.runtime, "--architecture", args.architecture]
+    argv += (["--output", args.output] if args.output else []) + (["--json"] if args.json else [])
+    return package_main(argv)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="registry", description="AgentCore tool registry: local runner"
@@ -115,6 +124,12 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="a gateway's whole life on an embedded local AWS")
     demo.add_argument("--verbose", action="store_true", help="also print the function's log lines")
     demo.set_defaults(func=_cmd_demo)
+    pkg = sub.add_parser("package", help="build dist/registry-lambda.zip (terraform deploys it)")
+    pkg.add_argument("-o", "--output", help="where to write the zip (default: dist/)")
+    pkg.add_argument("--runtime", default="python3.12", help="terraform's lambda_runtime")
+    pkg.add_argument("--architecture", default="x86_64", help="terraform's lambda_architecture")
+    pkg.add_argument("--json", action="store_true", help="print the build report as JSON")
+    pkg.set_defaults(func=_cmd_package)
     return root
 
 

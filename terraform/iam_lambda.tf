@@ -22,10 +22,13 @@ resource "aws_iam_role" "lambda" {
 }
 
 data "aws_iam_policy_document" "lambda" {
-  # Registry tables and their indexes. TransactWriteItems/TransactGetItems
-  # are not IAM actions: a transaction is authorised per item against
-  # PutItem/UpdateItem/DeleteItem/GetItem, plus ConditionCheckItem for its
-  # ConditionCheck entries, so those are what is granted here.
+  # Registry tables and their indexes. TransactWriteItems is not an IAM
+  # action: a transaction is authorised per item against the single-item
+  # action (Put -> PutItem, Update -> UpdateItem, Delete -> DeleteItem,
+  # ConditionCheck -> ConditionCheckItem). The code's transactions carry Put,
+  # Update and Delete items only, and it reads with GetItem and Query (never
+  # Scan), so that is all that is granted. tests/iac/test_iam_policy.py checks
+  # this list against the operations the test suite sends.
   statement {
     sid    = "RegistryTables"
     effect = "Allow"
@@ -34,9 +37,7 @@ data "aws_iam_policy_document" "lambda" {
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "dynamodb:DeleteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:Query",
-      "dynamodb:Scan",
     ]
     resources = [
       aws_dynamodb_table.gateways.arn,
@@ -62,7 +63,12 @@ data "aws_iam_policy_document" "lambda" {
     ]
   }
 
-  # Listing is limited to the same two prefixes.
+  # The code never lists the bucket. ListBucket is granted because S3
+  # answers a GET/HEAD of a missing key with 404 only to a caller allowed to
+  # list the bucket (403 AccessDenied otherwise), and the registry reports a
+  # missing upload as such. Limited to the same two prefixes; whether S3's
+  # implicit check meets the s3:prefix condition is not documented, and this
+  # has never run against AWS (only against moto, which does not enforce IAM).
   statement {
     sid       = "SpecListing"
     effect    = "Allow"
@@ -121,15 +127,15 @@ data "aws_iam_policy_document" "lambda" {
       "bedrock-agentcore:DeleteGatewayTarget",
       "bedrock-agentcore:ListGatewayTargets",
       "bedrock-agentcore:CreateApiKeyCredentialProvider",
-      "bedrock-agentcore:GetApiKeyCredentialProvider",
       "bedrock-agentcore:UpdateApiKeyCredentialProvider",
       "bedrock-agentcore:DeleteApiKeyCredentialProvider",
       "bedrock-agentcore:CreateOauth2CredentialProvider",
-      "bedrock-agentcore:GetOauth2CredentialProvider",
       "bedrock-agentcore:UpdateOauth2CredentialProvider",
       "bedrock-agentcore:DeleteOauth2CredentialProvider",
+      # update_gateway replaces a gateway's tags: TagResource with the new
+      # ones, UntagResource for the keys dropped.
       "bedrock-agentcore:TagResource",
-      "bedrock-agentcore:ListTagsForResource",
+      "bedrock-agentcore:UntagResource",
     ]
     resources = [
       "${local.agentcore_arn_prefix}:gateway/*",
@@ -138,10 +144,16 @@ data "aws_iam_policy_document" "lambda" {
     ]
   }
 
-  # CreateGateway creates the gateway's workload identity, and DeleteGateway
-  # removes it, with the caller's own permissions (forward access); without
-  # these the create fails with "Unable to create workload identity because
-  # access was denied".
+  # UNCONFIRMED: kept on a third-party report, not on AWS's documentation.
+  # The report says CreateGateway creates the gateway's workload identity,
+  # and DeleteGateway removes it, with the caller's own permissions (forward
+  # access), and that without these the create fails with "Unable to create
+  # workload identity because access was denied". AWS's API and IAM
+  # references do not list these as dependent actions of CreateGateway, and
+  # moto does not enforce IAM, so nothing here has confirmed it. The code
+  # never calls these operations (tests/iac/test_iam_policy.py allowlists
+  # them with this reason). Remove this statement once a deploy shows
+  # create_gateway succeeds without it.
   statement {
     sid    = "AgentCoreGatewayWorkloadIdentity"
     effect = "Allow"

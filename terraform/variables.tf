@@ -42,7 +42,7 @@ variable "lambda_package_path" {
 }
 
 variable "lambda_runtime" {
-  description = "Python runtime of the registry Lambda."
+  description = "Python runtime of the registry Lambda. The package must be built for the same version (scripts/package --runtime; its default is python3.12): pydantic-core is compiled per Python version."
   type        = string
   default     = "python3.12"
 
@@ -53,7 +53,7 @@ variable "lambda_runtime" {
 }
 
 variable "lambda_architecture" {
-  description = "Instruction set of the registry Lambda. Must match the architecture the package's native wheels were built for."
+  description = "Instruction set of the registry Lambda. Must match the architecture the package's native wheels were built for (scripts/package --architecture; its default is x86_64)."
   type        = string
   default     = "x86_64"
 
@@ -75,7 +75,7 @@ variable "lambda_memory_size" {
 }
 
 variable "lambda_timeout" {
-  description = "Timeout of the registry Lambda in seconds. The code polls AgentCore for up to about 4 minutes while a gateway or target becomes READY, so it must stay well above 240."
+  description = "Timeout of the registry Lambda in seconds. Every AgentCore poll is bounded by the invocation's remaining time less 5 s (kept for the last DynamoDB write), so any value is safe: a gateway or target not settled in time stays PENDING/DELETING and the same request resumes it. Longer lets more requests finish in one call, but a crashed invocation's lease also lasts until its deadline (retries meanwhile get 409 InProgress)."
   type        = number
   default     = 300
 
@@ -133,7 +133,15 @@ variable "reconcile_schedule_expression" {
 }
 
 variable "tags" {
-  description = "Extra tags applied to every resource through the provider's default_tags. Environment, Service and ManagedBy are set by this configuration and cannot be overridden."
+  description = "Extra tags applied to every resource through the provider's default_tags. Environment, Service and ManagedBy are set by this configuration: a map that sets them is refused."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition = alltrue([
+      for key, value in var.tags :
+      !contains(["Environment", "Service", "ManagedBy"], key) && !startswith(lower(key), "aws:") && length(key) <= 128 && length(value) <= 256
+    ])
+    error_message = "tags must not set Environment, Service or ManagedBy (this configuration sets them) or use the reserved aws: prefix; keys are at most 128 characters and values at most 256."
+  }
 }

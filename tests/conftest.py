@@ -20,3 +20,11 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def settings_for(env: dict[str, str]) -> Settings:
     return Settings.model_validate(env)
+
+
+# The AWS operations the handler sends, recorded when REGISTRY_RECORD_AWS_OPERATIONS
+# names a file (tox's py312 env); the iac env checks the IAM policy against it.
+from tests.iac import recorder  # noqa: E402
+
+recorder.install()
+pytest_sessionfinish = recorder.pytest_sessionfinish

@@ -184,11 +184,22 @@ def test_oauth2_secret_goes_to_a_credential_provider(
     }
     response = create_tool(registry, gateway, credentials=credentials)
     assert response["status"] == 201, response
-    assert provider_secrets() == {
-        ("oauth2", f"registry-{response['data']['tool_id']}"): CANARY_SECRET
-    }
+    tool_id = response["data"]["tool_id"]
+    assert provider_secrets() == {("oauth2", f"registry-{tool_id}"): CANARY_SECRET}
     assert CANARY_SECRET not in json.dumps(response)
     assert CANARY_SECRET not in scan_everything(registry)
+
+    rotated = registry.invoke(
+        event(
+            "update_tool",
+            {"tool_id": tool_id, "credentials": {**credentials, "client_secret": "rotated"}},
+        )
+    )
+    assert rotated["status"] == 200, rotated
+    assert provider_secrets() == {("oauth2", f"registry-{tool_id}"): "rotated"}
+    deleted = registry.invoke(event("delete_tool", {"tool_id": tool_id}))
+    assert deleted["status"] == 200, deleted
+    assert provider_secrets() == {}
 
 
 def test_invalid_spec_is_422_and_writes_nothing(
