@@ -21,7 +21,6 @@ from typing import Any
 from services.context import Call, request_hash
 from services.errors import (
     ConflictError,
-    InProgressError,
     NotFoundError,
     RegistryError,
     RequestValidationError,
@@ -49,7 +48,6 @@ from services.records.lifecycle import (
     live_lease,
     new_lease,
     public_view,
-    supersede,
 )
 from services.records.record_store import RECORD_TYPE_INDEX, TEAM_INDEX, gateway_name_key
 
@@ -219,7 +217,7 @@ def _drive_create(call: Call, record: dict[str, Any], *, resumed: bool) -> Resul
         )
     except UpstreamUnavailableError as exc:
         if exc.maybe_applied or step != "CreateGateway":
-            _pause(call, record, exc, step, keep=None)
+            lifecycle.pause(call, GATEWAY, record, exc, step)
         else:
             _fail_create(call, record, exc, step, agentcore=None)
         raise
@@ -229,21 +227,14 @@ def _drive_create(call: Call, record: dict[str, Any], *, resumed: bool) -> Resul
 
     status = settled.get("status")
     if status == "READY":
-        final = _transition(
+        return lifecycle.finish(
             call,
+            GATEWAY,
             record,
             outcome="create-succeeded",
-            set_={
-                "status": "ACTIVE",
-                "agentcore": summarize(settled),
-                "synced_at": call.now_iso(),
-                "last_error": None,
-            },
-            remove=("lease",),
-            expect=Condition().equals("lease.request_id", call.rid),
-            extra=(ledger.complete(call, _table(call), 201),),
+            status_code=201,
+            set_={"status": "ACTIVE", "agentcore": summarize(settled)},
         )
-        return Result(201, public_view(final))
     if status in ("FAILED", "DELETED"):
         reasons = "; ".join(settled.get("statusReasons") or []) or f"the gateway ended {status}"
         error = UpstreamError(
@@ -258,7 +249,7 @@ def _drive_create(call: Call, record: dict[str, Any], *, resumed: bool) -> Resul
     busy = UpstreamUnavailableError(
         f"AgentCore is still creating the gateway ({status}); send the same request again to resume"
     )
-    _pause(call, record, busy, "GetGateway", keep=summarize(settled))
+    lifecycle.pause(call, GATEWAY, record, busy, "GetGateway", agentcore=summarize(settled))
     raise busy
 
 
@@ -306,31 +297,6 @@ def _fail_create(
     )
 
 
-def _pause(
-    call: Call,
-    record: dict[str, Any],
-    error: RegistryError,
-    step: str,
-    *,
-    keep: dict[str, Any] | None,
-) -> None:
-    """Stop without an outcome: AgentCore may still be working, or may have
-    done what we asked. The record keeps its state, the lease is released, and
-    the same request sent again (or reconcile) resumes from here."""
-    set_: dict[str, Any] = {"last_error": error_record(call, error, step)}
-    if keep is not None:
-        set_["agentcore"] = keep
-    _transition(
-        call,
-        record,
-        outcome="paused",
-        set_=set_,
-        remove=("lease",),
-        expect=Condition().equals("lease.request_id", call.rid),
-        detail=error.message,
-    )
-
-
 # ---------------------------------------------------------------- reads
 
 
@@ -360,69 +326,19 @@ def list_gateways(call: Call, data: ListGatewaysData) -> Result:
 
 
 def update_gateway(call: Call, data: UpdateGatewayData) -> Result:
-    try:
-        return _update_gateway(call, data)
-    except ReplayResult as replay:
-        return replay.result
-
-
-def _update_gateway(call: Call, data: UpdateGatewayData) -> Result:
     record = _load(call, data.gateway_id)
     authorize(call, GATEWAY, record)
-    if record.get("lease", {}).get("request_id") == call.request_id or any(
-        e.get("request_id") == call.request_id for e in record.get("audit", [])
-    ):
-        replay = _replay(call)
-        if replay is not None:
-            return replay
-    if record.get("status") != "ACTIVE":
-        raise _refuse(
-            call,
-            ConflictError(
-                f"gateway {data.gateway_id} is {record.get('status')}; "
-                "only an ACTIVE gateway can be updated"
-            ),
-        )
-    if data.expected_version is not None and data.expected_version != record["version"]:
-        raise _refuse(
-            call,
-            ConflictError(
-                f"gateway {data.gateway_id} is at version {record['version']}, "
-                f"not {data.expected_version}",
-                [
-                    {
-                        "field": "expected_version",
-                        "message": f"current version is {record['version']}",
-                    }
-                ],
-            ),
-        )
-    if live_lease(call, record) is not None:
-        raise _refuse(
-            call, ConflictError(f"gateway {data.gateway_id} is being changed by another request")
-        )
-    pending = _desired_changes(record, data)
-    try:
-        taken = _transition(
-            call,
-            record,
-            outcome="update-started",
-            set_={"lease": new_lease(call), "pending": pending},
-            expect=Condition().equals("status", "ACTIVE").lease_free(call.now()),
-            extra=(
-                ledger.start(call, _table(call), "gateway", GATEWAY.key(record)),
-                *supersede(call, record),
-            ),
-        )
-    except WriteCancelled as cancelled:
-        if cancelled.failed(1):
-            replay = _replay(call)
-            if replay is not None:
-                return replay
-        raise ConflictError(
-            f"gateway {data.gateway_id} changed while we updated it; read it and retry"
-        ) from None
-    return _drive_update(call, taken)
+    started = lifecycle.begin_update(
+        call,
+        GATEWAY,
+        record,
+        expected_version=data.expected_version,
+        pending=lambda: _desired_changes(record, data),
+        resume=resume,
+    )
+    if isinstance(started, Result):
+        return started
+    return _drive_update(call, started)
 
 
 def _desired_changes(record: dict[str, Any], data: UpdateGatewayData) -> dict[str, Any]:
@@ -481,30 +397,17 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
                 str(agentcore["gateway_arn"]), record.get("tags") or {}, pending["tags"]
             )
     except RegistryError as exc:
-        table = _table(call)
-        _transition(
-            call,
-            record,
-            outcome="update-failed",
-            # The gateway still serves its previous configuration: the record
-            # stays ACTIVE with it, and says what failed.
-            set_={"last_error": error_record(call, exc, step)},
-            remove=("lease", "pending"),
-            expect=Condition().equals("lease.request_id", call.rid),
-            extra=(ledger.complete(call, table, exc.status, exc),),
-            detail=exc.message,
-        )
+        lifecycle.fail_update(call, GATEWAY, record, exc, step)
         raise
-    final = _transition(
+    return lifecycle.finish(
         call,
+        GATEWAY,
         record,
         outcome="update-succeeded",
-        set_={**pending, "agentcore": agentcore, "synced_at": call.now_iso(), "last_error": None},
+        status_code=200,
+        set_={**pending, "agentcore": agentcore},
         remove=("lease", "pending"),
-        expect=Condition().equals("lease.request_id", call.rid),
-        extra=(ledger.complete(call, _table(call), 200),),
     )
-    return Result(200, public_view(final))
 
 
 # ---------------------------------------------------------------- delete
@@ -529,59 +432,21 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
             return replay
         raise NotFoundError(f"no gateway {data.gateway_id}")
     authorize(call, GATEWAY, record)
-    lease = live_lease(call, record)
-    if lease is not None:
-        if lease.get("request_id") == call.request_id:
-            raise InProgressError(f"request {call.rid} is still being worked on")
-        raise _refuse(
-            call, ConflictError(f"gateway {data.gateway_id} is being changed by another request")
-        )
-    if record.get("lease", {}).get("request_id") == call.request_id:
-        replay = _replay(call)  # this request's own process died: resume it
-        if replay is not None:
-            return replay
     tools = store.count_live_tools(data.gateway_id)
-    if tools:
-        if not data.cascade:
-            raise _refuse(
-                call,
-                ConflictError(
-                    f"gateway {data.gateway_id} still has {tools} tool(s); "
-                    "delete them first or send cascade: true"
-                ),
-            )
-        _delete_tools(call, record)
-    try:
-        taken = _transition(
+    if tools and not data.cascade:
+        raise _refuse(
             call,
-            record,
-            outcome="delete-started",
-            set_={
-                "status": "DELETING",
-                # A delete that another request left half done is finished
-                # by this one; what the record was before stays known.
-                "prev_status": record.get("prev_status") or record["status"]
-                if record["status"] == "DELETING"
-                else record["status"],
-                "lease": new_lease(call),
-            },
-            expect=Condition()
-            .one_of("status", ("ACTIVE", "FAILED", "PENDING", "DELETING"))
-            .lease_free(call.now()),
-            extra=(
-                ledger.start(call, _table(call), "gateway", GATEWAY.key(record)),
-                *supersede(call, record),
+            ConflictError(
+                f"gateway {data.gateway_id} still has {tools} tool(s); "
+                "delete them first or send cascade: true"
             ),
         )
-    except WriteCancelled as cancelled:
-        if cancelled.failed(1):
-            replay = _replay(call)
-            if replay is not None:
-                return replay
-        raise ConflictError(
-            f"gateway {data.gateway_id} changed while we deleted it; read it and retry"
-        ) from None
-    return _drive_delete(call, taken)
+    if tools and live_lease(call, record) is None:
+        _delete_tools(call, record)
+    started = lifecycle.begin_delete(call, GATEWAY, record, resume=resume)
+    if isinstance(started, Result):
+        return started
+    return _drive_delete(call, started)
 
 
 def _delete_tools(call: Call, gateway: dict[str, Any]) -> None:
@@ -626,7 +491,6 @@ def _delete_tools(call: Call, gateway: dict[str, Any]) -> None:
 
 def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
     service = _service(call)
-    table = _table(call)
     agentcore_id = (record.get("agentcore") or {}).get("gateway_id")
     step = "ListGateways"
     try:
@@ -650,41 +514,10 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
                     maybe_applied=True,
                 )
     except UpstreamUnavailableError as exc:
-        _pause(call, record, exc, step, keep=None)
+        lifecycle.pause(call, GATEWAY, record, exc, step)
         raise
     except RegistryError as exc:
-        # AgentCore refused (for example: the gateway still has targets). The
-        # gateway is untouched, so the record goes back to what it was.
-        _transition(
-            call,
-            record,
-            outcome="delete-failed",
-            set_={
-                "status": record.get("prev_status") or "ACTIVE",
-                "last_error": error_record(call, exc, step),
-            },
-            remove=("lease", "prev_status"),
-            expect=Condition().equals("lease.request_id", call.rid),
-            extra=(ledger.complete(call, table, exc.status, exc),),
-            detail=exc.message,
-        )
+        # AgentCore refused (for example: the gateway still has targets).
+        lifecycle.fail_delete(call, GATEWAY, record, exc, step)
         raise
-    extra = [ledger.complete(call, table, 200)]
-    if record.get("prev_status") != "FAILED":  # a FAILED record released its name already
-        extra.append(dynamo.delete(table, gateway_name_key(record["name"])))
-    agentcore = record.get("agentcore") or {}
-    final = _transition(
-        call,
-        record,
-        outcome="delete-succeeded",
-        set_={
-            "status": "DELETED",
-            "agentcore": {**agentcore, "status": "DELETED"} if agentcore else None,
-            "synced_at": call.now_iso(),
-            "last_error": None,
-        },
-        remove=("lease", "prev_status"),
-        expect=Condition().equals("lease.request_id", call.rid),
-        extra=tuple(extra),
-    )
-    return Result(200, public_view(final))
+    return lifecycle.finish_delete(call, GATEWAY, record, gateway_name_key(record["name"]))

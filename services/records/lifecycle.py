@@ -215,3 +215,267 @@ def supersede(call: Call, record: dict[str, Any]) -> tuple[dict[str, Any], ...]:
         return ()
     error = ConflictError(f"superseded by request {call.rid} after its lease expired")
     return (ledger.finish_other(call, ledger_table(call), str(lease["request_id"]), 409, error),)
+
+
+Resume = Callable[[Call, dict[str, Any]], Result]
+
+
+def _seen(call: Call, record: dict[str, Any]) -> bool:
+    """This request id already worked on the record (holds its lease, or is
+    in its audit trail): answer as a replay, not as a new request."""
+    return (record.get("lease") or {}).get("request_id") == call.request_id or any(
+        entry.get("request_id") == call.request_id for entry in record.get("audit", [])
+    )
+
+
+def begin_update(
+    call: Call,
+    kind: Kind,
+    record: dict[str, Any],
+    *,
+    expected_version: int | None,
+    pending: Callable[[], dict[str, Any]],
+    resume: Resume,
+) -> dict[str, Any] | Result:
+    """Check the record, then take it with the change as `pending` (the
+    ledger entry in the same transaction). Returns the taken record, or the
+    Result of a replay. `pending` runs after the state checks: it may cost
+    (a spec is validated there) and may refuse."""
+    try:
+        return _begin_update(
+            call, kind, record, expected_version=expected_version, pending=pending, resume=resume
+        )
+    except ReplayResult as replayed:
+        return replayed.result
+
+
+def _begin_update(
+    call: Call,
+    kind: Kind,
+    record: dict[str, Any],
+    *,
+    expected_version: int | None,
+    pending: Callable[[], dict[str, Any]],
+    resume: Resume,
+) -> dict[str, Any] | Result:
+    ident = f"{kind.name} {kind.ident(record)}"
+    if _seen(call, record) and (result := replay(call, kind, resume)) is not None:
+        return result
+    if record.get("status") != "ACTIVE":
+        status = record.get("status")
+        raise refuse(
+            call, kind, resume, ConflictError(f"{ident} is {status}; only ACTIVE can be updated")
+        )
+    if expected_version is not None and expected_version != record["version"]:
+        raise refuse(
+            call,
+            kind,
+            resume,
+            ConflictError(
+                f"{ident} is at version {record['version']}, not {expected_version}",
+                [
+                    {
+                        "field": "expected_version",
+                        "message": f"current version is {record['version']}",
+                    }
+                ],
+            ),
+        )
+    if live_lease(call, record) is not None:
+        raise refuse(
+            call, kind, resume, ConflictError(f"{ident} is being changed by another request")
+        )
+    try:
+        return transition(
+            call,
+            kind,
+            record,
+            outcome="update-started",
+            set_={"lease": new_lease(call), "pending": pending()},
+            expect=Condition().equals("status", "ACTIVE").lease_free(call.now()),
+            extra=(
+                ledger.start(call, ledger_table(call), kind.name, kind.key(record)),
+                *supersede(call, record),
+            ),
+        )
+    except dynamo.WriteCancelled as cancelled:
+        if cancelled.failed(1) and (result := replay(call, kind, resume)) is not None:
+            return result
+        raise ConflictError(f"{ident} changed while we updated it; read it and retry") from None
+
+
+def begin_delete(
+    call: Call, kind: Kind, record: dict[str, Any], *, resume: Resume
+) -> dict[str, Any] | Result:
+    """Check the record, then mark it DELETING under our lease (the ledger
+    entry in the same transaction). A delete that another request left half
+    done (its lease expired) is taken over and finished. Returns the taken
+    record, or the Result of a replay."""
+    try:
+        return _begin_delete(call, kind, record, resume)
+    except ReplayResult as replayed:
+        return replayed.result
+
+
+def _begin_delete(
+    call: Call, kind: Kind, record: dict[str, Any], resume: Resume
+) -> dict[str, Any] | Result:
+    ident = f"{kind.name} {kind.ident(record)}"
+    lease = live_lease(call, record)
+    if lease is not None:
+        if lease.get("request_id") == call.request_id:
+            raise InProgressError(f"request {call.rid} is still being worked on")
+        raise refuse(
+            call, kind, resume, ConflictError(f"{ident} is being changed by another request")
+        )
+    if (record.get("lease") or {}).get("request_id") == call.request_id and (
+        result := replay(call, kind, resume)
+    ) is not None:
+        return result  # this request's own process died: resume it
+    before = (
+        record.get("prev_status") or record["status"]
+        if record["status"] == "DELETING"
+        else record["status"]
+    )
+    try:
+        return transition(
+            call,
+            kind,
+            record,
+            outcome="delete-started",
+            set_={"status": "DELETING", "prev_status": before, "lease": new_lease(call)},
+            expect=Condition()
+            .one_of("status", ("ACTIVE", "FAILED", "PENDING", "DELETING"))
+            .lease_free(call.now()),
+            extra=(
+                ledger.start(call, ledger_table(call), kind.name, kind.key(record)),
+                *supersede(call, record),
+            ),
+        )
+    except dynamo.WriteCancelled as cancelled:
+        if cancelled.failed(1) and (result := replay(call, kind, resume)) is not None:
+            return result
+        raise ConflictError(f"{ident} changed while we deleted it; read it and retry") from None
+
+
+def _held(call: Call) -> Condition:
+    return Condition().equals("lease.request_id", call.rid)
+
+
+def pause(
+    call: Call,
+    kind: Kind,
+    record: dict[str, Any],
+    error: RegistryError,
+    step: str,
+    *,
+    agentcore: dict[str, Any] | None = None,
+) -> None:
+    """Stop without an outcome: AgentCore may still be working, or may have
+    done what we asked. The record keeps its state, the lease is released,
+    and the same request sent again (or reconcile) resumes from here."""
+    set_: dict[str, Any] = {"last_error": error_record(call, error, step)}
+    if agentcore is not None:
+        set_["agentcore"] = agentcore
+    transition(
+        call,
+        kind,
+        record,
+        outcome="paused",
+        set_=set_,
+        remove=("lease",),
+        expect=_held(call),
+        detail=error.message,
+    )
+
+
+def fail_update(
+    call: Call, kind: Kind, record: dict[str, Any], error: RegistryError, step: str
+) -> None:
+    """A refused update: the resource still serves its previous
+    configuration, so the record keeps it (and its status) and says what
+    failed; the ledger answers this failure to any replay."""
+    transition(
+        call,
+        kind,
+        record,
+        outcome="update-failed",
+        set_={"last_error": error_record(call, error, step)},
+        remove=("lease", "pending"),
+        expect=_held(call),
+        extra=(ledger.complete(call, ledger_table(call), error.status, error),),
+        detail=error.message,
+    )
+
+
+def fail_delete(
+    call: Call, kind: Kind, record: dict[str, Any], error: RegistryError, step: str
+) -> None:
+    """AgentCore refused the delete: the resource is untouched, so the record
+    goes back to what it was, with last_error."""
+    transition(
+        call,
+        kind,
+        record,
+        outcome="delete-failed",
+        set_={
+            "status": record.get("prev_status") or "ACTIVE",
+            "last_error": error_record(call, error, step),
+        },
+        remove=("lease", "prev_status"),
+        expect=_held(call),
+        extra=(ledger.complete(call, ledger_table(call), error.status, error),),
+        detail=error.message,
+    )
+
+
+def finish(
+    call: Call,
+    kind: Kind,
+    record: dict[str, Any],
+    *,
+    outcome: str,
+    status_code: int,
+    set_: dict[str, Any],
+    remove: tuple[str, ...] = ("lease",),
+    extra: tuple[dict[str, Any], ...] = (),
+) -> Result:
+    """The last write of a successful flow: the new state, synced now, no
+    error, the lease released, the ledger's outcome."""
+    final = transition(
+        call,
+        kind,
+        record,
+        outcome=outcome,
+        set_={**set_, "synced_at": call.now_iso(), "last_error": None},
+        remove=remove,
+        expect=_held(call),
+        extra=(ledger.complete(call, ledger_table(call), status_code), *extra),
+    )
+    return Result(status_code, public_view(final))
+
+
+def finish_delete(
+    call: Call, kind: Kind, record: dict[str, Any], name_claim: dict[str, Any]
+) -> Result:
+    """DELETED: the record (and its audit trail) stays; the name is released
+    unless a FAILED record released it already (it may have a new owner)."""
+    extra = (
+        ()
+        if record.get("prev_status") == "FAILED"
+        else (dynamo.delete(kind.table(call), name_claim),)
+    )
+    agentcore = record.get("agentcore") or {}
+    return finish(
+        call,
+        kind,
+        record,
+        outcome="delete-succeeded",
+        status_code=200,
+        set_={
+            "status": "DELETED",
+            "agentcore": {**agentcore, "status": "DELETED"} if agentcore else None,
+        },
+        remove=("lease", "prev_status"),
+        extra=extra,
+    )

@@ -30,7 +30,6 @@ from services.credentials.credentials_service import (
 )
 from services.errors import (
     ConflictError,
-    InProgressError,
     NotFoundError,
     RegistryError,
     UpstreamError,
@@ -47,10 +46,8 @@ from services.records.lifecycle import (
     Result,
     authorize,
     error_record,
-    live_lease,
     new_lease,
     public_view,
-    supersede,
 )
 from services.records.record_store import TOOLS_BY_GATEWAY_INDEX
 from services.s3.s3_service import spec_key
@@ -340,7 +337,7 @@ def _drive_create(
         )
     except UpstreamUnavailableError as exc:
         if exc.maybe_applied or step == "GetGatewayTarget":
-            _pause(call, record, exc, step)
+            lifecycle.pause(call, TOOL, record, exc, step)
         else:
             _fail_create(call, record, exc, step, made=made, gateway_ac=gateway_ac)
         raise
@@ -380,7 +377,7 @@ def _drive_create(
     busy = UpstreamUnavailableError(
         f"AgentCore is still creating the target ({status}); send the same request again to resume"
     )
-    _pause(call, record, busy, "GetGatewayTarget", agentcore=agentcore)
+    lifecycle.pause(call, TOOL, record, busy, "GetGatewayTarget", agentcore=agentcore)
     raise busy
 
 
@@ -452,29 +449,6 @@ def _fail_create(
     )
 
 
-def _pause(
-    call: Call,
-    record: dict[str, Any],
-    error: RegistryError,
-    step: str,
-    *,
-    agentcore: dict[str, Any] | None = None,
-) -> None:
-    """Stop without an outcome; the same request sent again resumes."""
-    set_: dict[str, Any] = {"last_error": error_record(call, error, step)}
-    if agentcore is not None:
-        set_["agentcore"] = agentcore
-    _transition(
-        call,
-        record,
-        outcome="paused",
-        set_=set_,
-        remove=("lease",),
-        expect=Condition().equals("lease.request_id", call.rid),
-        detail=error.message,
-    )
-
-
 # ---------------------------------------------------------------- reads
 
 
@@ -498,17 +472,6 @@ def list_tools(call: Call, data: ListToolsData) -> Result:
 # ---------------------------------------------------------------- update
 
 
-def update_tool(call: Call, data: UpdateToolData) -> Result:
-    try:
-        return _update_tool(call, data)
-    except ReplayResult as replayed:
-        return replayed.result
-
-
-def _refuse(call: Call, data: Any, error: RegistryError) -> RegistryError:
-    return lifecycle.refuse(call, TOOL, _resume_with(data), error)
-
-
 def _prepare_update(
     call: Call, record: dict[str, Any], data: UpdateToolData
 ) -> PreparedSpec | None:
@@ -525,73 +488,37 @@ def _prepare_update(
     )
 
 
-def _update_tool(call: Call, data: UpdateToolData) -> Result:
+def update_tool(call: Call, data: UpdateToolData) -> Result:
     record = _load(call, data.tool_id, data.gateway_id)
     authorize(call, TOOL, record)
-    if record.get("lease", {}).get("request_id") == call.request_id or any(
-        e.get("request_id") == call.request_id for e in record.get("audit", [])
-    ):
-        replayed = lifecycle.replay(call, TOOL, _resume_with(data))
-        if replayed is not None:
-            return replayed
-    if record.get("status") != "ACTIVE":
-        raise _refuse(
-            call,
-            data,
-            ConflictError(
-                f"tool {data.tool_id} is {record.get('status')}; only an ACTIVE tool can be updated"
-            ),
-        )
-    if data.expected_version is not None and data.expected_version != record["version"]:
-        raise _refuse(
-            call,
-            data,
-            ConflictError(
-                f"tool {data.tool_id} is at version {record['version']}, "
-                f"not {data.expected_version}",
-                [
-                    {
-                        "field": "expected_version",
-                        "message": f"current version is {record['version']}",
-                    }
-                ],
-            ),
-        )
-    if live_lease(call, record) is not None:
-        raise _refuse(
-            call, data, ConflictError(f"tool {data.tool_id} is being changed by another request")
-        )
-    prepared = _prepare_update(call, record, data)
-    pending: dict[str, Any] = {}
-    if data.description is not None:
-        pending["description"] = data.description
-    if data.metadata is not None:
-        pending["metadata"] = data.metadata
-    if prepared is not None and prepared.sha256 != (record.get("spec") or {}).get("sha256"):
-        pending["spec"] = prepared.record(None, None)
-    if data.credentials is not None:
-        pending["credentials"] = describe(data.credentials, None, None)
-    try:
-        taken = _transition(
-            call,
-            record,
-            outcome="update-started",
-            set_={"lease": new_lease(call), "pending": pending},
-            expect=Condition().equals("status", "ACTIVE").lease_free(call.now()),
-            extra=(
-                ledger.start(call, lifecycle.ledger_table(call), "tool", TOOL.key(record)),
-                *supersede(call, record),
-            ),
-        )
-    except WriteCancelled as cancelled:
-        if cancelled.failed(1):
-            replayed = lifecycle.replay(call, TOOL, _resume_with(data))
-            if replayed is not None:
-                return replayed
-        raise ConflictError(
-            f"tool {data.tool_id} changed while we updated it; read it and retry"
-        ) from None
-    return _drive_update(call, taken, prepared, data.credentials)
+    prepared: list[PreparedSpec | None] = [None]
+
+    def pending() -> dict[str, Any]:
+        # After the state checks: a new spec is loaded and validated here.
+        prepared[0] = _prepare_update(call, record, data)
+        changes: dict[str, Any] = {}
+        if data.description is not None:
+            changes["description"] = data.description
+        if data.metadata is not None:
+            changes["metadata"] = data.metadata
+        spec = prepared[0]
+        if spec is not None and spec.sha256 != (record.get("spec") or {}).get("sha256"):
+            changes["spec"] = spec.record(None, None)
+        if data.credentials is not None:
+            changes["credentials"] = describe(data.credentials, None, None)
+        return changes
+
+    started = lifecycle.begin_update(
+        call,
+        TOOL,
+        record,
+        expected_version=data.expected_version,
+        pending=pending,
+        resume=_resume_with(data),
+    )
+    if isinstance(started, Result):
+        return started
+    return _drive_update(call, started, prepared[0], data.credentials)
 
 
 def _drive_update(
@@ -648,33 +575,22 @@ def _drive_update(
     except RegistryError as exc:
         if new_key and new_key != (record.get("spec") or {}).get("s3_key"):
             _cleanup(call, {"spec_key": new_key}, gateway_ac, record["tool_id"])
-        _transition(
-            call,
-            record,
-            outcome="update-failed",
-            set_={"last_error": error_record(call, exc, step)},
-            remove=("lease", "pending"),
-            expect=Condition().equals("lease.request_id", call.rid),
-            extra=(ledger.complete(call, lifecycle.ledger_table(call), exc.status, exc),),
-            detail=exc.message,
-        )
+        lifecycle.fail_update(call, TOOL, record, exc, step)
         raise
     old = dict(record.get("credentials") or {})
-    final = _transition(
+    result = lifecycle.finish(
         call,
+        TOOL,
         record,
         outcome="update-succeeded",
+        status_code=200,
         set_={
             **{k: v for k, v in pending.items() if k not in ("spec", "credentials")},
             "spec": spec,
             "credentials": described,
             "agentcore": agentcore,
-            "synced_at": call.now_iso(),
-            "last_error": None,
         },
         remove=("lease", "pending"),
-        expect=Condition().equals("lease.request_id", call.rid),
-        extra=(ledger.complete(call, lifecycle.ledger_table(call), 200),),
     )
     # What the update replaced, once nothing points at it any more.
     leftovers: dict[str, Any] = {}
@@ -684,7 +600,7 @@ def _drive_update(
     if old.get("provider_name") and not described.get("provider_name"):
         leftovers["credentials"] = old
     _cleanup(call, leftovers, gateway_ac, record["tool_id"])
-    return Result(200, public_view(final))
+    return result
 
 
 # ---------------------------------------------------------------- delete
@@ -718,48 +634,10 @@ def start_delete(call: Call, record: dict[str, Any], data: Any) -> Result:
     """DELETING -> target, provider and spec removed -> DELETED (also used by
     a gateway's cascade delete)."""
     authorize(call, TOOL, record)
-    lease = live_lease(call, record)
-    if lease is not None:
-        if lease.get("request_id") == call.request_id:
-            raise InProgressError(f"request {call.rid} is still being worked on")
-        raise _refuse(
-            call,
-            data,
-            ConflictError(f"tool {record['tool_id']} is being changed by another request"),
-        )
-    if record.get("lease", {}).get("request_id") == call.request_id:
-        replayed = lifecycle.replay(call, TOOL, _resume_with(data))
-        if replayed is not None:
-            return replayed
-    try:
-        taken = _transition(
-            call,
-            record,
-            outcome="delete-started",
-            set_={
-                "status": "DELETING",
-                "prev_status": record.get("prev_status") or record["status"]
-                if record["status"] == "DELETING"
-                else record["status"],
-                "lease": new_lease(call),
-            },
-            expect=Condition()
-            .one_of("status", ("ACTIVE", "FAILED", "PENDING", "DELETING"))
-            .lease_free(call.now()),
-            extra=(
-                ledger.start(call, lifecycle.ledger_table(call), "tool", TOOL.key(record)),
-                *supersede(call, record),
-            ),
-        )
-    except WriteCancelled as cancelled:
-        if cancelled.failed(1):
-            replayed = lifecycle.replay(call, TOOL, _resume_with(data))
-            if replayed is not None:
-                return replayed
-        raise ConflictError(
-            f"tool {record['tool_id']} changed while we deleted it; read it and retry"
-        ) from None
-    return _drive_delete(call, taken)
+    started = lifecycle.begin_delete(call, TOOL, record, resume=_resume_with(data))
+    if isinstance(started, Result):
+        return started
+    return _drive_delete(call, started)
 
 
 def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
@@ -802,43 +680,14 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
             step = "DeleteObject"
             spec_bucket(call).delete(str(record["spec"]["s3_key"]))
     except UpstreamUnavailableError as exc:
-        _pause(call, record, exc, step)
+        lifecycle.pause(call, TOOL, record, exc, step)
         raise
     except RegistryError as exc:
-        _transition(
-            call,
-            record,
-            outcome="delete-failed",
-            set_={
-                "status": record.get("prev_status") or "ACTIVE",
-                "last_error": error_record(call, exc, step),
-            },
-            remove=("lease", "prev_status"),
-            expect=Condition().equals("lease.request_id", call.rid),
-            extra=(ledger.complete(call, lifecycle.ledger_table(call), exc.status, exc),),
-            detail=exc.message,
-        )
+        lifecycle.fail_delete(call, TOOL, record, exc, step)
         raise
-    extra = [ledger.complete(call, lifecycle.ledger_table(call), 200)]
-    if record.get("prev_status") != "FAILED":  # a FAILED tool released its name already
-        extra.append(
-            dynamo.delete(TOOL.table(call), tool_name_key(record["gateway_id"], record["name"]))
-        )
-    final = _transition(
-        call,
-        record,
-        outcome="delete-succeeded",
-        set_={
-            "status": "DELETED",
-            "agentcore": {**agentcore, "status": "DELETED"} if agentcore else None,
-            "synced_at": call.now_iso(),
-            "last_error": None,
-        },
-        remove=("lease", "prev_status"),
-        expect=Condition().equals("lease.request_id", call.rid),
-        extra=tuple(extra),
+    return lifecycle.finish_delete(
+        call, TOOL, record, tool_name_key(record["gateway_id"], record["name"])
     )
-    return Result(200, public_view(final))
 
 
 def _load_gateway_any(call: Call, gateway_id: str) -> dict[str, Any]:
