@@ -40,6 +40,7 @@ from services.polling import poll
 from services.records import audit, dynamo, ledger, lifecycle
 from services.records.dynamo import Condition, WriteCancelled
 from services.records.lifecycle import (
+    GATEWAY_KIND_NAME,
     Kind,
     ReplayResult,
     Result,
@@ -51,13 +52,7 @@ from services.records.lifecycle import (
 )
 from services.records.record_store import RECORD_TYPE_INDEX, TEAM_INDEX, gateway_name_key
 
-# Attributes that are the flow's own bookkeeping, not part of the record a
-# caller sees.
-_INTERNAL = ("lease", "pending", "prev_status", "record_type", "request_hash")
-_CONFIG_FIELDS = ("description", "authorizer_type", "authorizer", "tags")
-
-
-GATEWAY = Kind("gateway", ("gateway_id",), lambda settings: settings.gateways_table_name)
+GATEWAY = Kind(GATEWAY_KIND_NAME, ("gateway_id",), lambda settings: settings.gateways_table_name)
 
 
 def gateway_id_for(request_id: str) -> str:
