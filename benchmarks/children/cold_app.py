@@ -1,0 +1,62 @@
+"""Cold start child: a fresh interpreter imports the function's `app` and
+serves its first event (BENCH_EVENT), as Lambda's init + first invoke would.
+
+Runs from the source tree (PYTHONPATH=lambda:.) or from the unpacked zip
+(BENCH_PACKAGE, under `python3.12 -I -S`): it imports nothing of the
+benchmarks package, and writes its timings to BENCH_RESULT.
+"""
+
+import time
+
+T0 = time.perf_counter()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+if os.environ.get("BENCH_PACKAGE"):
+    sys.path.insert(0, os.environ["BENCH_PACKAGE"])
+
+import app  # noqa: E402
+
+T_IMPORT = time.perf_counter()
+
+# What a gateway action must not load (the spec machinery, YAML, requests).
+HEAVY = (
+    "openapi_spec_validator",
+    "jsonschema",
+    "jsonschema_path",
+    "referencing",
+    "yaml",
+    "requests",
+    "services.tools.spec_intake",
+    "services.tools.spec_validation",
+)
+
+
+class Context:
+    aws_request_id = "bench-cold-start"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+response = app.handler(json.loads(os.environ["BENCH_EVENT"]), Context())
+T_DONE = time.perf_counter()
+
+with open(os.environ["BENCH_RESULT"], "w") as out:
+    json.dump(
+        {
+            "import": T_IMPORT - T0,
+            "first_invoke": T_DONE - T_IMPORT,
+            "total": T_DONE - T0,
+            "status": response.get("status"),
+            "ok": response.get("ok"),
+            "error": response.get("error"),
+            "heavy_loaded": [name for name in HEAVY if name in sys.modules],
+            "modules": len(sys.modules),
+            "python": sys.version.split()[0],
+            "app_file": app.__file__,
+        },
+        out,
+    )
