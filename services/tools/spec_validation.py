@@ -420,7 +420,9 @@ class _Spec:
         )
 
     def filtered(self, keep: set[tuple[str, str]]) -> dict[str, Any]:
-        """The document with only the operations in `keep`; components as is."""
+        """The document with only the operations in `keep`, and only the
+        components they reach (so publishing ten operations of a large spec
+        validates, and ships, ten operations' worth of schemas)."""
         if keep >= self._all_idents:
             return self.document
         paths: dict[str, Any] = {}
@@ -433,7 +435,11 @@ class _Spec:
             elif kept:
                 paths[url] = {k: v for k, v in item.items() if k not in methods or k in kept}
             # else: no operation left, the path goes
-        return {**self.document, "paths": paths}
+        document = {**self.document, "paths": paths}
+        components = self.document.get("components")
+        if isinstance(components, dict):
+            document["components"] = _used_components(document, components)
+        return document
 
     # -- references --------------------------------------------------------
 
@@ -489,6 +495,48 @@ class _Spec:
             target = self.resolve(ref)
             self._schemas[ref] = _scan_schema(*target) if target else ({}, ())
         return self._schemas[ref]
+
+
+def _used_components(document: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """The components that the rest of `document` reaches: by local `$ref`,
+    transitively, and security schemes by the names its security
+    requirements use."""
+    keep: dict[str, set[str]] = {}
+    seen: set[str] = set()
+    stack: list[Any] = [v for k, v in document.items() if k != "components"]
+    prefix = "#/components/"
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(prefix) and ref not in seen:
+            seen.add(ref)
+            parts = [
+                unquote(p).replace("~1", "/").replace("~0", "~")
+                for p in ref[len(prefix) :].split("/")
+            ]
+            if len(parts) >= 2:
+                keep.setdefault(parts[0], set()).add(parts[1])
+                target = _dict(components.get(parts[0])).get(parts[1])
+                if target is not None:
+                    stack.append(target)
+        stack.extend(node.values())
+    requirements = list(_list(document.get("security")))
+    for item in _dict(document.get("paths")).values():
+        for method in METHODS:
+            requirements.extend(_list(_dict(_dict(item).get(method)).get("security")))
+    for requirement in requirements:
+        keep.setdefault("securitySchemes", set()).update(_dict(requirement))
+    return {
+        section: {k: v for k, v in entries.items() if k in keep.get(section, set())}
+        if isinstance(entries, dict)
+        else entries
+        for section, entries in components.items()
+    }
 
 
 def _resolve_pointer(document: dict[str, Any], ref: str) -> tuple[str, Any] | None:

@@ -642,8 +642,33 @@ def test_include_operations_publishes_only_those() -> None:
     assert list(document["paths"]) == ["/pets", "/pets/{petId}"]
     assert set(document["paths"]["/pets"]) == {"parameters", "post"}
     assert set(document["paths"]["/pets/{petId}"]) == {"get"}
-    assert document["components"] is spec["components"]  # components as is
+    # Only the components the published operations reach are kept (none here).
+    assert document["components"] == {"schemas": {}}
     assert spec == original  # the input is not changed
+
+
+def test_include_operations_keeps_the_components_they_reach() -> None:
+    spec = pet_store()
+    spec["components"]["schemas"]["Owner"] = {"type": "object"}
+    spec["components"]["schemas"]["Pet"]["properties"]["owner"] = {
+        "$ref": "#/components/schemas/Owner"
+    }
+    spec["components"]["securitySchemes"] = {
+        "key": {"type": "apiKey", "name": "X-Key", "in": "header"},
+        "unused": {"type": "apiKey", "name": "X-Other", "in": "header"},
+    }
+    get_pet = spec["paths"]["/pets/{petId}"]["get"]
+    get_pet["security"] = [{"key": []}]
+    get_pet["responses"]["200"] = {
+        "description": "a pet",
+        "content": {"application/json": {"schema": PET_REF}},
+    }
+    report = check(spec, include_operations=["getPet"])
+
+    assert report.ok(), report.errors
+    components = report.document["components"]
+    assert set(components["schemas"]) == {"Pet", "Owner"}  # Owner through Pet's $ref
+    assert set(components["securitySchemes"]) == {"key"}
 
 
 def test_exclude_operations_drops_those_and_empty_paths() -> None:
