@@ -1,0 +1,1115 @@
+"""Fault matrix (issue 5, point 3): every AWS call of every mutating flow,
+refused or lost in every way AWS refuses or loses a call.
+
+The table `FLOWS` names each mutating flow and, in call order, every AWS
+operation it sends; `test_the_table_is_every_call_the_flow_makes` runs each
+flow without faults and checks the table against the calls botocore really
+made, so the matrix cannot go stale. Each case injects one fault on the
+*first* call of one operation inside the flow under test (prerequisites are
+made before the fault is armed), with botocore event hooks on the handler's
+own clients. The columns:
+
+- `throttling`, `server_error`, `access_denied`, `validation`: a
+  `before-call` hook answers the AWS error response (as
+  `tests.support.error_response` builds it): nothing reaches the service.
+- `timeout`: an `after-call` hook raises botocore's ReadTimeoutError *after
+  the service applied the call*: the worst case of a read timeout, where
+  the request did its work and only the answer was lost.
+
+A connect timeout (ConnectTimeoutError from a `before-call` hook: never
+sent) takes the same path as throttling in services/aws_errors.py; it runs
+on each flow's main AgentCore call in `test_connect_timeout`. The write
+that pauses a flow (the only UpdateItem the flows send) failing too is
+`test_pause_write_fails`.
+
+Each case then asserts:
+
+1. the envelope is the contract's error (`503 UpstreamUnavailable` for
+   throttling, 5xx and timeouts, `502 UpstreamError` for refusals, with the
+   AWS code in `details[0]`), or the documented exception for that call
+   (`EXPECTED_INSTEAD`), and holds no traceback;
+2. the record under test tells the truth (`_check_subject`): FAILED with
+   `last_error {code, step}`; or PENDING/DELETING with `last_error` and no
+   lease when the call may have been applied; or its previous values for a
+   refused update or delete; or untouched when the fault struck before the
+   first write;
+3. the whole world is consistent (`world_problems`): every ACTIVE record
+   matches what AgentCore serves, every AgentCore gateway and target, every
+   credential provider and every spec object in S3 belongs to a record that
+   is not FAILED or DELETED (or is named in a FAILED record's "could not
+   remove" note), name claims match live records, and no record keeps a
+   lease once its request has answered (unless the fault hit the very write
+   that would have released it);
+4. the same request sent again once the fault is gone (and any lease of
+   its own has expired) either replays the same outcome or finishes the
+   work, and the world is still consistent.
+
+Cases that break these promises are real bugs: each is listed in `BUGS`
+and runs as a strict xfail naming it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from moto import mock_aws
+from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
+from moto.dynamodb.models import dynamodb_backends
+
+from registry_local import agentcore_rules
+from registry_local.bootstrap import bootstrap
+from services.gateway.gateway_flow import gateway_id_for
+from services.records import dynamo
+from services.runtime import Runtime
+from services.tools.tool_flow import tool_id_for
+from tests.conftest import settings_for
+from tests.support import FakeClock, Registry, error_response, event, make_runtime, new_session
+
+AGENTCORE = "bedrock-agentcore-control"
+DDB = "dynamodb"
+S3 = "s3"
+
+OLD_KEY = "fault-matrix-old-key-1"
+NEW_KEY = "fault-matrix-new-key-2"
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Pets", "version": "1.0.0"},
+    "servers": [{"url": "https://api.example.com"}],
+    "paths": {
+        "/pets": {
+            "get": {
+                "operationId": "listPets",
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    },
+}
+
+
+def spec(version: str = "1.0.0") -> dict[str, Any]:
+    document = copy.deepcopy(SPEC)
+    document["info"]["version"] = version
+    return {"type": "inline", "spec": document}
+
+
+# --- one emulated AWS for the module, wiped between cases ----------------------
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_CONFIG_FILE": "/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+}
+
+
+@pytest.fixture(scope="module")
+def arena() -> Iterator[tuple[dict[str, str], Runtime]]:
+    """One in-process moto with the tables, bucket and role, and one
+    runtime (its clients are the expensive part): the matrix has hundreds
+    of cases and each gets a wiped copy of this world instead of a new one."""
+    with pytest.MonkeyPatch.context() as patch, mock_aws():
+        for key, value in _AWS_ENV.items():
+            patch.setenv(key, value)
+        env = bootstrap(None, prefix="faults", session=new_session())
+        yield env, make_runtime(settings_for(env), FakeClock())
+
+
+def wipe(runtime: Runtime) -> None:
+    """Forget every item, spec object, gateway, target and provider."""
+    tables = dynamodb_backends[ACCOUNT][REGION].tables
+    for name in (runtime.settings.gateways_table_name, runtime.settings.tools_table_name):
+        tables[name].items.clear()
+    bucket = runtime.settings.spec_bucket_name
+    listed = runtime.s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    if listed:
+        runtime.s3.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": o["Key"]} for o in listed]}
+        )
+    backend = _backend()
+    backend.gateways.clear()
+    backend.gateway_targets.clear()
+    for state in (
+        "_emulator_client_tokens",
+        "_emulator_credential_providers",
+        "_emulator_target_tokens",
+    ):
+        backend.__dict__.pop(state, None)
+
+
+@pytest.fixture
+def registry(
+    arena: tuple[dict[str, str], Runtime], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Registry]:
+    """This module's `registry`: the shared runtime on a wiped world, with
+    a fresh clock. Every hook a case armed is removed after it."""
+    env, runtime = arena
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    wipe(runtime)
+    clock = FakeClock()
+    runtime.clock, runtime.sleep = clock, clock.sleep
+    registry = Registry(runtime=runtime, clock=clock)
+    yield registry
+    registry.clear_hooks()
+
+
+# --- the faults --------------------------------------------------------------
+
+# AWS error code and HTTP status of each refusal, per service (each service
+# spells them its own way).
+ERROR_FAULTS: dict[str, dict[str, tuple[str, int]]] = {
+    "throttling": {
+        AGENTCORE: ("ThrottlingException", 429),
+        DDB: ("ProvisionedThroughputExceededException", 400),
+        S3: ("SlowDown", 503),
+    },
+    "server_error": {
+        AGENTCORE: ("InternalServerException", 500),
+        DDB: ("InternalServerError", 500),
+        S3: ("InternalError", 500),
+    },
+    "access_denied": {
+        AGENTCORE: ("AccessDeniedException", 403),
+        DDB: ("AccessDeniedException", 400),
+        S3: ("AccessDenied", 403),
+    },
+    "validation": {
+        AGENTCORE: ("ValidationException", 400),
+        DDB: ("ValidationException", 400),
+        S3: ("InvalidArgument", 400),
+    },
+}
+# The matrix's columns. `timeout` is a read timeout after the service
+# applied the call (the case a flow must not get wrong); a connect timeout
+# (never sent) takes the same path as throttling in services/aws_errors.py
+# and has its own, smaller test below.
+FAULTS = (*ERROR_FAULTS, "timeout")
+UNAVAILABLE = ("throttling", "server_error", "timeout", "connect_timeout")
+
+
+def fault_code(service: str, fault: str) -> str:
+    if fault == "connect_timeout":
+        return "ConnectTimeoutError"
+    if fault == "timeout":
+        return "ReadTimeoutError"
+    return ERROR_FAULTS[fault][service][0]
+
+
+def inject(registry: Registry, operation: str, fault: str) -> list[str]:
+    """Arm `fault` on the first call of `service.Operation`; returns a list
+    that records the call once the fault fired."""
+    service = operation.split(".", 1)[0]
+    fired: list[str] = []
+    endpoint = f"https://{service}.us-east-1.amazonaws.com"
+
+    if fault in ERROR_FAULTS:
+        code, status = ERROR_FAULTS[fault][service]
+
+        def refuse(**_: Any) -> Any:
+            if fired:
+                return None
+            fired.append(operation)
+            return error_response(code, status)
+
+        registry.on(f"before-call.{operation}", refuse)
+    elif fault == "connect_timeout":
+
+        def never_connects(**_: Any) -> None:
+            if not fired:
+                fired.append(operation)
+                raise ConnectTimeoutError(endpoint_url=endpoint)
+
+        registry.on(f"before-call.{operation}", never_connects)
+    else:
+
+        def answer_lost(**_: Any) -> None:
+            if not fired:
+                fired.append(operation)
+                raise ReadTimeoutError(endpoint_url=endpoint)
+
+        registry.on(f"after-call.{operation}", answer_lost)
+    return fired
+
+
+# --- the flows -----------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    registry: Registry
+    gateway: dict[str, Any] = field(default_factory=dict)
+    tool: dict[str, Any] = field(default_factory=dict)
+
+
+def make_gateway(ctx: Ctx, **data: Any) -> None:
+    response = ctx.registry.invoke(
+        event("create_gateway", {"name": "payments-tools", "description": "v1", **data})
+    )
+    assert response["status"] == 201, response
+    ctx.gateway = response["data"]
+
+
+def make_tool(ctx: Ctx) -> None:
+    response = ctx.registry.invoke(
+        event(
+            "create_tool",
+            {
+                "gateway_id": ctx.gateway["gateway_id"],
+                "name": "pets",
+                "description": "v1",
+                "source": spec(),
+                "credentials": {"type": "api_key", "api_key": OLD_KEY},
+            },
+        )
+    )
+    assert response["status"] == 201, response
+    ctx.tool = response["data"]
+
+
+def setup_nothing(ctx: Ctx) -> None:
+    return None
+
+
+def setup_gateway(ctx: Ctx) -> None:
+    make_gateway(ctx, tags={"env": "prod", "owner": "payments"})
+
+
+def setup_gateway_and_tool(ctx: Ctx) -> None:
+    make_gateway(ctx)
+    make_tool(ctx)
+
+
+def req_create_gateway(ctx: Ctx) -> dict[str, Any]:
+    return event("create_gateway", {"name": "payments-tools", "description": "v1"})
+
+
+def req_update_gateway(ctx: Ctx) -> dict[str, Any]:
+    # A description (UpdateGateway + poll) and tags (TagResource for the new,
+    # UntagResource for the dropped key): every call an update can make.
+    return event(
+        "update_gateway",
+        {"gateway_id": ctx.gateway["gateway_id"], "description": "v2", "tags": {"env": "staging"}},
+    )
+
+
+def req_delete_gateway(ctx: Ctx) -> dict[str, Any]:
+    return event("delete_gateway", {"gateway_id": ctx.gateway["gateway_id"]})
+
+
+def req_delete_gateway_cascade(ctx: Ctx) -> dict[str, Any]:
+    return event("delete_gateway", {"gateway_id": ctx.gateway["gateway_id"], "cascade": True})
+
+
+def req_create_tool(ctx: Ctx) -> dict[str, Any]:
+    return event(
+        "create_tool",
+        {
+            "gateway_id": ctx.gateway["gateway_id"],
+            "name": "pets",
+            "description": "v1",
+            "source": spec(),
+            "credentials": {"type": "api_key", "api_key": OLD_KEY},
+        },
+    )
+
+
+def req_update_tool(ctx: Ctx) -> dict[str, Any]:
+    # A new spec (PutObject, and DeleteObject of the old one), a new secret
+    # (the provider is updated in place) and a description.
+    return event(
+        "update_tool",
+        {
+            "tool_id": ctx.tool["tool_id"],
+            "gateway_id": ctx.gateway["gateway_id"],
+            "description": "v2",
+            "source": spec("2.0.0"),
+            "credentials": {"type": "api_key", "api_key": NEW_KEY},
+        },
+    )
+
+
+def req_delete_tool(ctx: Ctx) -> dict[str, Any]:
+    return event(
+        "delete_tool", {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
+    )
+
+
+@dataclass(frozen=True)
+class Flow:
+    kind: str  # create, update, delete
+    subject: str  # gateway, tool
+    setup: Callable[[Ctx], None]
+    request: Callable[[Ctx], dict[str, Any]]
+    # Every AWS operation the flow sends, in the order of their first call.
+    operations: tuple[str, ...]
+    # How many of them come before the flow's first write of its record: a
+    # fault there leaves the record untouched. The next one, a
+    # TransactWriteItems, is that first write (except in a cascade, whose
+    # first writes are the tools' own).
+    untouched: int
+
+
+FLOWS: dict[str, Flow] = {
+    "create_gateway": Flow(
+        "create",
+        "gateway",
+        setup_nothing,
+        req_create_gateway,
+        (
+            f"{DDB}.TransactWriteItems",
+            f"{AGENTCORE}.CreateGateway",
+            f"{AGENTCORE}.GetGateway",
+        ),
+        0,
+    ),
+    "update_gateway": Flow(
+        "update",
+        "gateway",
+        setup_gateway,
+        req_update_gateway,
+        (
+            f"{DDB}.GetItem",
+            f"{DDB}.TransactWriteItems",
+            f"{AGENTCORE}.UpdateGateway",
+            f"{AGENTCORE}.GetGateway",
+            f"{AGENTCORE}.TagResource",
+            f"{AGENTCORE}.UntagResource",
+        ),
+        1,
+    ),
+    "delete_gateway": Flow(
+        "delete",
+        "gateway",
+        setup_gateway,
+        req_delete_gateway,
+        (
+            f"{DDB}.GetItem",
+            f"{DDB}.Query",
+            f"{DDB}.TransactWriteItems",
+            f"{AGENTCORE}.DeleteGateway",
+            f"{AGENTCORE}.GetGateway",
+        ),
+        2,
+    ),
+    "delete_gateway_cascade": Flow(
+        "delete",
+        "gateway",
+        setup_gateway_and_tool,
+        req_delete_gateway_cascade,
+        (
+            f"{DDB}.GetItem",
+            f"{DDB}.Query",
+            f"{DDB}.TransactWriteItems",
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
+            f"{S3}.DeleteObject",
+            f"{AGENTCORE}.ListGatewayTargets",
+            f"{AGENTCORE}.DeleteGateway",
+            f"{AGENTCORE}.GetGateway",
+        ),
+        8,
+    ),
+    "create_tool": Flow(
+        "create",
+        "tool",
+        make_gateway,
+        req_create_tool,
+        (
+            f"{DDB}.GetItem",
+            f"{DDB}.Query",
+            f"{DDB}.TransactWriteItems",
+            f"{S3}.PutObject",
+            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
+            f"{AGENTCORE}.CreateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+        ),
+        2,
+    ),
+    "update_tool": Flow(
+        "update",
+        "tool",
+        setup_gateway_and_tool,
+        req_update_tool,
+        (
+            f"{DDB}.GetItem",
+            f"{DDB}.TransactWriteItems",
+            f"{S3}.PutObject",
+            # The provider exists: CreateApiKeyCredentialProvider answers
+            # ConflictException and the flow updates it in place.
+            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
+            f"{AGENTCORE}.UpdateApiKeyCredentialProvider",
+            f"{AGENTCORE}.UpdateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{S3}.DeleteObject",
+        ),
+        1,
+    ),
+    "delete_tool": Flow(
+        "delete",
+        "tool",
+        setup_gateway_and_tool,
+        req_delete_tool,
+        (
+            f"{DDB}.GetItem",
+            f"{DDB}.TransactWriteItems",
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
+            f"{S3}.DeleteObject",
+        ),
+        1,
+    ),
+}
+
+# The record's `last_error.step` for a failed operation, where the flow names
+# it otherwise than AWS does.
+STEP_NAMES = {
+    "CreateApiKeyCredentialProvider": "CreateCredentialProvider",
+    "UpdateApiKeyCredentialProvider": "UpdateCredentialProvider",
+    "DeleteApiKeyCredentialProvider": "DeleteCredentialProvider",
+}
+
+
+# The update flow's step for the provider is "UpdateCredentialProvider",
+# whichever of create-or-update fails.
+STEP_IN_FLOW = {("update", "CreateApiKeyCredentialProvider"): "UpdateCredentialProvider"}
+
+
+@dataclass(frozen=True)
+class Expected:
+    status: int
+    code: str | None  # the envelope's error code (None: a success)
+    aws_code: str | None = None  # details[0].code / last_error.code, if not the injected one
+    step: str | None = None  # last_error.step, if not the failed operation's
+    why: str = ""
+
+
+# Where the contract's 503/502 is not the answer, and why that is right.
+EXPECTED_INSTEAD: dict[tuple[str, str, str], Expected] = {
+    # The registry takes ValidationException from CreateXCredentialProvider
+    # as "that name exists" (what AgentCore Identity answers for a taken
+    # name) and updates the provider in place. In an update the provider
+    # does exist, so the update goes through.
+    ("update_tool", f"{AGENTCORE}.CreateApiKeyCredentialProvider", "validation"): Expected(
+        200, None, why="ValidationException on create means 'exists': updated in place"
+    ),
+    # In a create the provider does not exist: the update it falls back to
+    # answers ResourceNotFoundException, which is what the record and the
+    # envelope name.
+    ("create_tool", f"{AGENTCORE}.CreateApiKeyCredentialProvider", "validation"): Expected(
+        502,
+        "UpstreamError",
+        aws_code="ResourceNotFoundException",
+        why="ValidationException on create means 'exists'; the fallback update finds none",
+    ),
+}
+# Removing the replaced spec object is cleanup after the update succeeded:
+# its failure does not undo the update, which answers 200.
+for _fault in FAULTS:
+    EXPECTED_INSTEAD[("update_tool", f"{S3}.DeleteObject", _fault)] = Expected(
+        200, None, why="cleanup of the replaced spec after a successful update"
+    )
+
+# Cases that break the promises: real bugs, run as strict xfails (each
+# reason says what the test finds; see world_problems for the assertion).
+BUGS: dict[tuple[str, str, str], str] = {}
+REFUSED = ("access_denied", "validation")
+
+
+def bug(flow: str, operation: str, faults: tuple[str, ...], reason: str) -> None:
+    """`operation` is an AgentCore operation, or `service.Operation`."""
+    qualified = operation if "." in operation else f"{AGENTCORE}.{operation}"
+    assert qualified in FLOWS[flow].operations, (flow, qualified)
+    for fault in faults:
+        BUGS[(flow, qualified, fault)] = reason
+
+
+bug(
+    "create_gateway",
+    "GetGateway",
+    REFUSED,
+    "BUG: CreateGateway succeeded, then GetGateway was refused (4xx): the record is FAILED "
+    "and its name released, but the gateway stays in AgentCore with no live record "
+    "(orphan; it also keeps the name taken in AgentCore, so the next create is 409)",
+)
+_UPDATE_GW_APPLIED = (
+    "BUG: UpdateGateway was applied (or, on a read timeout, may have been), then a later "
+    "call failed: update-failed keeps the previous description and tags on the ACTIVE "
+    "record while AgentCore serves the new configuration (drift the record hides)"
+)
+bug("update_gateway", "UpdateGateway", ("timeout",), _UPDATE_GW_APPLIED)
+bug("update_gateway", "GetGateway", FAULTS, _UPDATE_GW_APPLIED)
+bug("update_gateway", "TagResource", FAULTS, _UPDATE_GW_APPLIED)
+bug(
+    "update_gateway",
+    "UntagResource",
+    FAULTS,
+    _UPDATE_GW_APPLIED + "; and last_error.step says TagResource, not UntagResource",
+)
+_UPDATE_TOOL_APPLIED = (
+    "BUG: UpdateGatewayTarget was applied (or, on a read timeout, may have been), then "
+    "the GetGatewayTarget poll failed: update-failed deletes the new spec object and keeps "
+    "the old spec on the record, while the target now reads the deleted object"
+)
+bug("update_tool", "UpdateGatewayTarget", ("timeout",), _UPDATE_TOOL_APPLIED)
+bug("update_tool", "GetGatewayTarget", FAULTS, _UPDATE_TOOL_APPLIED)
+bug(
+    "update_tool",
+    f"{S3}.DeleteObject",
+    ("throttling", "server_error", "access_denied", "validation"),
+    "BUG: the update succeeded but the replaced spec object could not be deleted: the "
+    "answer is 200 and nothing records the object, an orphan in S3 no record names",
+)
+_DELETE_CONFIRM = (
+    "BUG: the delete was applied in AgentCore, then a refused (4xx) call after it (the "
+    "poll that confirms it, or the provider/spec cleanup) puts the record back to ACTIVE "
+    "although its AgentCore resource is gone; it should stay DELETING with last_error"
+)
+bug("delete_gateway", "GetGateway", REFUSED, _DELETE_CONFIRM)
+bug("delete_gateway_cascade", "GetGateway", REFUSED, _DELETE_CONFIRM)
+for _flow in ("delete_tool", "delete_gateway_cascade"):
+    bug(_flow, "GetGatewayTarget", REFUSED, _DELETE_CONFIRM)
+    bug(_flow, "DeleteApiKeyCredentialProvider", REFUSED, _DELETE_CONFIRM)
+    bug(_flow, f"{S3}.DeleteObject", REFUSED, _DELETE_CONFIRM)
+
+
+def expected(flow: str, operation: str, fault: str) -> Expected:
+    if (flow, operation, fault) in EXPECTED_INSTEAD:
+        return EXPECTED_INSTEAD[(flow, operation, fault)]
+    if fault in UNAVAILABLE:
+        return Expected(503, "UpstreamUnavailable")
+    return Expected(502, "UpstreamError")
+
+
+CASES = [
+    pytest.param(
+        name,
+        operation,
+        fault,
+        id=f"{name}-{operation.split('.')[1]}-{fault}",
+        marks=[pytest.mark.xfail(strict=True, reason=BUGS[(name, operation, fault)])]
+        if (name, operation, fault) in BUGS
+        else [],
+    )
+    for name, flow in FLOWS.items()
+    for operation in flow.operations
+    for fault in FAULTS
+]
+
+
+# --- what the world looks like -------------------------------------------------
+
+
+def _backend() -> Any:
+    return bedrockagentcorecontrol_backends[ACCOUNT][REGION]
+
+
+def scan(registry: Registry, table: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = registry.runtime.dynamodb.scan(**request)
+        items.extend(dynamo.deserialize(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@dataclass
+class World:
+    gateways: dict[str, dict[str, Any]]  # record id -> record
+    gateway_claims: dict[str, str]  # name -> claimed_by
+    tools: dict[str, dict[str, Any]]  # tool id -> record
+    tool_claims: dict[tuple[str, str], str]  # (gateway id, name) -> claimed_by
+    agentcore: dict[str, dict[str, Any]]  # AgentCore gateway id -> GetGateway
+    targets: dict[
+        tuple[str, str], dict[str, Any]
+    ]  # (AgentCore gateway, target) -> GetGatewayTarget
+    providers: dict[str, str]  # provider name -> secret
+    objects: set[str]  # spec bucket keys
+
+    def records(self) -> list[dict[str, Any]]:
+        return [*self.gateways.values(), *self.tools.values()]
+
+
+def world(registry: Registry) -> World:
+    """DynamoDB and S3 through their APIs; AgentCore and its credential
+    providers straight from the emulator (what GetGateway, GetGatewayTarget
+    and ListTagsForResource would answer, without a call each)."""
+    settings = registry.settings
+    gateways, gateway_claims, tools, tool_claims = {}, {}, {}, {}
+    for item in scan(registry, settings.gateways_table_name):
+        key = str(item["gateway_id"])
+        if item.get("record_type") == "gateway":
+            gateways[key] = item
+        elif key.startswith("name#"):
+            gateway_claims[key.removeprefix("name#")] = str(item["claimed_by"])
+    for item in scan(registry, settings.tools_table_name):
+        key = str(item["tool_id"])
+        if item.get("record_type") == "tool":
+            tools[key] = item
+        elif key.startswith("name#"):
+            _, gateway_id, name = key.split("#", 2)
+            tool_claims[(gateway_id, name)] = str(item["claimed_by"])
+    backend = _backend()
+    agentcore = {
+        gid: {**g.to_dict(), "tags": backend.list_tags_for_resource(g.gateway_arn)}
+        for gid, g in backend.gateways.items()
+    }
+    targets = {key: t.to_dict() for key, t in backend.gateway_targets.items()}
+    providers = {
+        name: secret for (_, name), secret in agentcore_rules.stored_secrets(backend).items()
+    }
+    listed = registry.runtime.s3.list_objects_v2(Bucket=settings.spec_bucket_name)
+    objects = {o["Key"] for o in listed.get("Contents", [])}
+    return World(
+        gateways, gateway_claims, tools, tool_claims, agentcore, targets, providers, objects
+    )
+
+
+LIVE = ("PENDING", "ACTIVE", "DELETING")
+
+
+def _could_not_remove(record: dict[str, Any], what: str) -> bool:
+    message = str((record.get("last_error") or {}).get("message", ""))
+    return "could not remove" in message and what in message
+
+
+def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # noqa: PLR0912
+    """Every way DynamoDB, AgentCore, AgentCore Identity and S3 disagree."""
+    problems: list[str] = []
+    by_agentcore = {
+        str((r.get("agentcore") or {}).get("gateway_id")): r
+        for r in w.gateways.values()
+        if (r.get("agentcore") or {}).get("gateway_id")
+    }
+    # Gateways: records against AgentCore.
+    for gid, record in w.gateways.items():
+        status = record["status"]
+        ac_id = (record.get("agentcore") or {}).get("gateway_id")
+        remote = w.agentcore.get(str(ac_id)) if ac_id else None
+        if status == "ACTIVE":
+            if remote is None:
+                problems.append(f"gateway {gid} is ACTIVE but AgentCore has no gateway {ac_id}")
+            else:
+                if remote.get("status") != "READY":
+                    problems.append(f"gateway {gid} is ACTIVE, AgentCore says {remote['status']}")
+                if (remote.get("description") or None) != (record.get("description") or None):
+                    problems.append(
+                        f"gateway {gid} says description {record.get('description')!r}, "
+                        f"AgentCore serves {remote.get('description')!r}"
+                    )
+                if remote.get("authorizerType") != record.get("authorizer_type"):
+                    problems.append(f"gateway {gid}: authorizer type differs from AgentCore")
+                if dict(remote.get("tags") or {}) != dict(record.get("tags") or {}):
+                    problems.append(
+                        f"gateway {gid} says tags {record.get('tags')}, "
+                        f"AgentCore has {remote.get('tags')}"
+                    )
+        if status == "DELETED" and remote is not None:
+            problems.append(f"gateway {gid} is DELETED but AgentCore still has {ac_id}")
+        if status == "FAILED" and remote is not None and not record.get("agentcore"):
+            problems.append(f"gateway {gid} is FAILED but AgentCore still has {ac_id}")
+        if record.get("lease") and not lease_allowed:
+            problems.append(f"gateway {gid} keeps a lease after its request answered")
+        claimed = w.gateway_claims.get(str(record["name"])) == gid
+        if status in LIVE and not claimed:
+            problems.append(f"gateway {gid} is {status} without its name claim")
+        if status in ("FAILED", "DELETED") and claimed:
+            problems.append(f"gateway {gid} is {status} but still claims its name")
+    for name, owner in w.gateway_claims.items():
+        if owner not in w.gateways or w.gateways[owner]["status"] not in LIVE:
+            problems.append(f"name {name!r} is claimed by {owner}, which is not live")
+    # AgentCore gateways: each belongs to a live record (a PENDING one may
+    # not know its id yet: it adopts the gateway by name on resume).
+    for ac_id, remote in w.agentcore.items():
+        record = by_agentcore.get(ac_id)
+        pending_by_name = any(
+            r["status"] == "PENDING"
+            and not (r.get("agentcore") or {}).get("gateway_id")
+            and r["name"] == remote["name"]
+            for r in w.gateways.values()
+        )
+        if record is None and not pending_by_name:
+            problems.append(f"AgentCore gateway {ac_id} ({remote['name']}) has no record: orphan")
+        elif record is not None and record["status"] not in LIVE:
+            problems.append(
+                f"AgentCore gateway {ac_id} belongs to a {record['status']} record: orphan"
+            )
+    # Tools: records against targets, providers and spec objects.
+    for tid, record in w.tools.items():
+        status = record["status"]
+        ac = record.get("agentcore") or {}
+        target = w.targets.get((str(ac.get("gateway_id")), str(ac.get("target_id"))))
+        creds = record.get("credentials") or {}
+        provider = creds.get("provider_name")
+        key = (record.get("spec") or {}).get("s3_key")
+        if status == "ACTIVE":
+            if target is None:
+                problems.append(f"tool {tid} is ACTIVE but AgentCore has no target {ac}")
+            else:
+                uri = target["targetConfiguration"]["mcp"]["openApiSchema"]["s3"]["uri"]
+                if uri != record["spec"]["s3_uri"]:
+                    problems.append(
+                        f"tool {tid} says spec {record['spec']['s3_uri']}, the target reads {uri}"
+                    )
+                if (target.get("description") or None) != (record.get("description") or None):
+                    problems.append(
+                        f"tool {tid} says description {record.get('description')!r}, "
+                        f"the target has {target.get('description')!r}"
+                    )
+                arns = [
+                    next(iter(c["credentialProvider"].values())).get("providerArn")
+                    for c in target.get("credentialProviderConfigurations", [])
+                    if "credentialProvider" in c
+                ]
+                if creds.get("provider_arn") and arns != [creds["provider_arn"]]:
+                    problems.append(f"tool {tid}: the target uses another credential provider")
+            if key not in w.objects:
+                problems.append(f"tool {tid} is ACTIVE but its spec object {key} is gone")
+            if provider and provider not in w.providers:
+                problems.append(f"tool {tid} is ACTIVE but its credential provider is gone")
+        if status == "DELETED" and target is not None:
+            problems.append(f"tool {tid} is DELETED but its target still exists")
+        if record.get("lease") and not lease_allowed:
+            problems.append(f"tool {tid} keeps a lease after its request answered")
+        claimed = w.tool_claims.get((record["gateway_id"], record["name"])) == tid
+        if status in LIVE and not claimed:
+            problems.append(f"tool {tid} is {status} without its name claim")
+        if status in ("FAILED", "DELETED") and claimed:
+            problems.append(f"tool {tid} is {status} but still claims its name")
+    for (gateway_id, name), owner in w.tool_claims.items():
+        if owner not in w.tools or w.tools[owner]["status"] not in LIVE:
+            problems.append(f"tool name {gateway_id}/{name} is claimed by {owner}, not live")
+    by_target = {
+        (str((r.get("agentcore") or {}).get("gateway_id")), str(r["agentcore"]["target_id"])): r
+        for r in w.tools.values()
+        if (r.get("agentcore") or {}).get("target_id")
+    }
+    for (ac_gateway, target_id), target in w.targets.items():
+        record = by_target.get((ac_gateway, target_id))
+        uri = target["targetConfiguration"]["mcp"]["openApiSchema"]["s3"]["uri"]
+        if uri.split("/", 3)[3] not in w.objects:
+            problems.append(f"target {target_id} reads {uri}, which is not in the bucket")
+        pending_by_name = any(
+            r["status"] in ("PENDING", "DELETING")
+            and not (r.get("agentcore") or {}).get("target_id")
+            and r["name"] == target["name"]
+            for r in w.tools.values()
+        )
+        if record is None and not pending_by_name:
+            problems.append(f"target {target_id} ({target['name']}) has no record: orphan")
+        elif (
+            record is not None
+            and record["status"] not in LIVE
+            and not (record["status"] == "FAILED" and _could_not_remove(record, "target"))
+        ):
+            problems.append(f"target {target_id} belongs to a {record['status']} tool: orphan")
+    for name in w.providers:
+        tid = name.removeprefix("registry-")
+        record = w.tools.get(tid)
+        if record is None:
+            problems.append(f"credential provider {name} has no tool: orphan")
+        elif record["status"] not in LIVE and not _could_not_remove(record, "credential provider"):
+            problems.append(f"credential provider {name} left for a {record['status']} tool")
+    for key in w.objects:
+        parts = key.split("/")
+        if parts[0] != "specs":
+            continue
+        record = w.tools.get(parts[2]) if len(parts) == 4 else None
+        if record is None:
+            problems.append(f"spec object {key} has no tool: orphan")
+        elif record["status"] == "ACTIVE" and record["spec"]["s3_key"] != key:
+            problems.append(f"spec object {key} is not the spec of ACTIVE tool {parts[2]}: orphan")
+        elif record["status"] in ("FAILED", "DELETED") and not _could_not_remove(
+            record, "spec object"
+        ):
+            problems.append(f"spec object {key} left for a {record['status']} tool")
+    return problems
+
+
+# --- the record under test ------------------------------------------------------
+
+
+def subject_id(flow: Flow, ctx: Ctx, evt: dict[str, Any]) -> str:
+    if flow.kind == "create":
+        make_id = gateway_id_for if flow.subject == "gateway" else tool_id_for
+        return make_id(str(evt["request_id"]))
+    return str((ctx.gateway if flow.subject == "gateway" else ctx.tool)[f"{flow.subject}_id"])
+
+
+def subject_record(flow: Flow, w: World, ident: str) -> dict[str, Any] | None:
+    return (w.gateways if flow.subject == "gateway" else w.tools).get(ident)
+
+
+def touched_by(record: dict[str, Any], request_id: str) -> bool:
+    return any(e.get("request_id") == request_id for e in record.get("audit", []))
+
+
+_COMPARED = ("description", "tags", "spec", "credentials", "authorizer_type", "metadata")
+
+
+def _check_subject(
+    flow: Flow,
+    operation: str,
+    fault: str,
+    *,
+    want: Expected,
+    before: dict[str, Any] | None,
+    record: dict[str, Any] | None,
+    request_id: str,
+) -> None:
+    """The record under test tells the truth about what happened to it."""
+    service, op_name = operation.split(".")
+    position = flow.operations.index(operation)
+    is_first_write = position == flow.untouched and op_name == "TransactWriteItems"
+    if want.code is None:
+        assert record is not None
+        assert record["status"] in ("ACTIVE", "DELETED"), record["status"]
+        assert "lease" not in record
+        return
+    if position < flow.untouched or (is_first_write and fault != "timeout"):
+        # The fault struck before the flow's first write: nothing changed.
+        if flow.kind == "create":
+            assert record is None, "a refused first write left a record"
+        else:
+            assert record is not None
+            assert before is not None
+            assert record["version"] == before["version"], "the record changed"
+            assert not touched_by(record, request_id)
+        return
+    assert record is not None, "the record under test vanished"
+    assert touched_by(record, request_id), "the flow went on without recording it"
+    status = record["status"]
+    if is_first_write:
+        # DynamoDB applied the first write, the answer was lost: the flow
+        # cannot know it holds the record, so it writes nothing more. The
+        # lease runs out at the invocation's deadline and the same request
+        # then resumes (phase two of the test).
+        assert status == {"create": "PENDING", "update": "ACTIVE", "delete": "DELETING"}[flow.kind]
+        assert record.get("lease", {}).get("request_id") == request_id
+        return
+    error = record.get("last_error")
+    assert error is not None, f"the record is {status} without last_error"
+    assert error["code"] == (want.aws_code or fault_code(service, fault)), error
+    step = want.step or STEP_IN_FLOW.get((flow.kind, op_name)) or STEP_NAMES.get(op_name, op_name)
+    assert error["step"] == step, error
+    assert error["at"]
+    assert "lease" not in record, "the lease outlived the request"
+    if flow.kind == "create":
+        if fault == "timeout" or (fault in UNAVAILABLE and op_name.startswith("Get")):
+            # The call may have been applied, or AgentCore is still working:
+            # PENDING for a resume rather than a guess.
+            assert status == "PENDING", status
+        else:
+            assert status == "FAILED", status
+    elif flow.kind == "update":
+        # A refused update keeps the record's values (the gateway or target
+        # still serves its previous configuration).
+        assert status == "ACTIVE", status
+        assert before is not None
+        for attr in _COMPARED:
+            assert record.get(attr) == before.get(attr), f"{attr} changed by a failed update"
+    elif fault in UNAVAILABLE:
+        # AgentCore may have deleted it: DELETING until the same request
+        # (or reconcile) finds out.
+        assert status == "DELETING", status
+    else:
+        # Refused: the resource is as it was, and so is the record.
+        assert status == (before or {}).get("status"), status
+        assert record.get("agentcore") == (before or {}).get("agentcore")
+
+
+def assert_contract_envelope(response: dict[str, Any], want: Expected, aws_code: str) -> None:
+    dumped = json.dumps(response)
+    assert "Traceback" not in dumped
+    assert 'File "' not in dumped
+    assert set(response) == {"ok", "status", "action", "request_id", "data", "error"}
+    assert response["status"] == want.status, response
+    if want.code is None:
+        assert response["ok"] is True
+        assert response["error"] is None
+        return
+    assert response["ok"] is False
+    assert response["data"] is None
+    assert response["error"]["code"] == want.code, response
+    assert response["error"]["details"][0]["code"] == (want.aws_code or aws_code), response
+
+
+def read_record(registry: Registry, flow: Flow, ctx: Ctx, ident: str) -> dict[str, Any] | None:
+    if flow.subject == "gateway":
+        return registry.gateway_record(ident)
+    item = registry.runtime.dynamodb.get_item(
+        TableName=registry.settings.tools_table_name,
+        Key=dynamo.serialize({"tool_id": ident, "gateway_id": ctx.gateway["gateway_id"]}),
+        ConsistentRead=True,
+    ).get("Item")
+    return dynamo.deserialize(item) if item else None
+
+
+# --- the matrix -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("flow_name", "operation", "fault"), CASES)
+def test_fault(registry: Registry, flow_name: str, operation: str, fault: str) -> None:
+    flow = FLOWS[flow_name]
+    ctx = Ctx(registry)
+    flow.setup(ctx)
+    evt = flow.request(ctx)
+    ident = subject_id(flow, ctx, evt)
+    before = read_record(registry, flow, ctx, ident)
+    want = expected(flow_name, operation, fault)
+    service = operation.split(".", 1)[0]
+
+    fired = inject(registry, operation, fault)
+    response = registry.invoke(evt)
+    registry.clear_hooks()
+
+    assert fired == [operation], f"{operation} was never called by {flow_name}"
+    assert_contract_envelope(response, want, fault_code(service, fault))
+    after = world(registry)
+    record = subject_record(flow, after, ident)
+    _check_subject(
+        flow,
+        operation,
+        fault,
+        want=want,
+        before=before,
+        record=record,
+        request_id=str(evt["request_id"]),
+    )
+    # Only the write that would have released a lease may leave it behind.
+    lost_write = fault == "timeout" and operation.endswith(".TransactWriteItems")
+    assert world_problems(after, lease_allowed=lost_write) == []
+
+    # Once the fault is gone, the same request replays its outcome or
+    # finishes the work (after a lease it left has expired).
+    leases = [float(r["lease"]["until"]) for r in after.records() if r.get("lease")]
+    if leases:
+        registry.clock.now = max(leases) + 1
+    again = registry.invoke(evt)
+    assert again["ok"] or again == response, again
+    assert world_problems(world(registry)) == []
+
+
+@pytest.mark.parametrize("flow_name", list(FLOWS))
+def test_the_table_is_every_call_the_flow_makes(registry: Registry, flow_name: str) -> None:
+    """The flow, run without faults, sends exactly the table's operations
+    (in the order of their first call): a flow that gains a call gains its
+    row in the matrix."""
+    flow = FLOWS[flow_name]
+    ctx = Ctx(registry)
+    flow.setup(ctx)
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(f"{model.service_model.service_id.hyphenize()}.{model.name}")
+
+    for service in (DDB, S3, AGENTCORE):
+        registry.on(f"before-call.{service}", record)
+    response = registry.invoke(flow.request(ctx))
+
+    assert response["ok"], response
+    assert tuple(dict.fromkeys(calls)) == flow.operations
+    assert world_problems(world(registry)) == []
+
+
+def test_no_flow_sends_put_item() -> None:
+    """PutItem is in the issue's list, but no flow sends it: every put is
+    part of a TransactWriteItems (the table test proves the calls). UpdateItem
+    is sent only by the write that pauses a flow: test_pause_write_fails."""
+    assert not any(op.endswith(".PutItem") for flow in FLOWS.values() for op in flow.operations)
+
+
+# --- the write that pauses a flow (UpdateItem) fails too -------------------------
+
+PAUSES = {
+    # flow: the AgentCore call whose throttling makes the flow pause
+    "create_gateway": f"{AGENTCORE}.GetGateway",
+    "create_tool": f"{AGENTCORE}.GetGatewayTarget",
+    "delete_gateway": f"{AGENTCORE}.DeleteGateway",
+    "delete_tool": f"{AGENTCORE}.DeleteGatewayTarget",
+}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("flow_name", list(PAUSES))
+def test_pause_write_fails(registry: Registry, flow_name: str, fault: str) -> None:
+    """AgentCore is throttled, so the flow pauses (one UpdateItem: last_error,
+    lease released), and that write fails as well. The answer is the
+    DynamoDB failure's 503/502; the record keeps its in-between state and
+    the lease (released only by the failed write, or not at all), and the
+    same request finishes the work once the lease has expired."""
+    flow = FLOWS[flow_name]
+    ctx = Ctx(registry)
+    flow.setup(ctx)
+    evt = flow.request(ctx)
+    ident = subject_id(flow, ctx, evt)
+    registry.fail(PAUSES[flow_name], "ThrottlingException", 429, times=1)
+    fired = inject(registry, f"{DDB}.UpdateItem", fault)
+
+    response = registry.invoke(evt)
+    registry.clear_hooks()
+
+    assert fired == [f"{DDB}.UpdateItem"]
+    want = (
+        Expected(503, "UpstreamUnavailable")
+        if fault in UNAVAILABLE
+        else Expected(502, "UpstreamError")
+    )
+    # The pause write's own failure is what the caller hears.
+    assert_contract_envelope(response, want, fault_code(DDB, fault))
+    after = world(registry)
+    record = subject_record(flow, after, ident)
+    assert record is not None
+    assert record["status"] == ("PENDING" if flow.kind == "create" else "DELETING")
+    if fault == "timeout":
+        # DynamoDB applied the pause write; only its answer was lost.
+        assert "lease" not in record
+        assert record["last_error"]["code"] == "ThrottlingException"
+    else:
+        assert record["lease"]["request_id"] == evt["request_id"]
+    assert world_problems(after, lease_allowed=True) == []
+
+    if record.get("lease"):
+        registry.clock.now = float(record["lease"]["until"]) + 1
+    again = registry.invoke(evt)
+    assert again["ok"], again
+    assert world_problems(world(registry)) == []
+
+
+# --- a connect timeout: the call was never sent ----------------------------------
+
+CONNECT_CASES = [
+    ("create_gateway", f"{AGENTCORE}.CreateGateway"),
+    ("update_gateway", f"{AGENTCORE}.UpdateGateway"),
+    ("delete_gateway", f"{AGENTCORE}.DeleteGateway"),
+    ("delete_gateway_cascade", f"{AGENTCORE}.DeleteGatewayTarget"),
+    ("create_tool", f"{AGENTCORE}.CreateGatewayTarget"),
+    ("create_tool", f"{AGENTCORE}.CreateApiKeyCredentialProvider"),
+    ("update_tool", f"{AGENTCORE}.UpdateGatewayTarget"),
+    ("delete_tool", f"{AGENTCORE}.DeleteGatewayTarget"),
+    ("create_tool", f"{S3}.PutObject"),
+]
+
+
+@pytest.mark.parametrize(
+    ("flow_name", "operation"),
+    [pytest.param(f, o, id=f"{f}-{o.split('.')[1]}") for f, o in CONNECT_CASES],
+)
+def test_connect_timeout(registry: Registry, flow_name: str, operation: str) -> None:
+    """ConnectTimeoutError: nothing reached AWS. A create is FAILED with
+    what it made removed, an update or delete refused: the same checks as
+    the matrix."""
+    test_fault(registry, flow_name, operation, "connect_timeout")
