@@ -10,12 +10,14 @@ runtime and no traceback reaches a caller.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from services import redaction
 from services.context import Call, request_hash
 from services.errors import (
     BadRequestError,
@@ -59,17 +61,25 @@ def registered_actions() -> dict[str, ActionSpec]:
     return dict(_ACTIONS)
 
 
+def _message(err: Any) -> str:
+    """pydantic's message, except where it quotes the rejected value."""
+    if err["type"] == "union_tag_invalid":
+        expected = (err.get("ctx") or {}).get("expected_tags", "")
+        return f"unknown type; expected one of {expected}"
+    return str(err["msg"])
+
+
 def _field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
     """One entry per failed field, named by its path ("data.name"); a rule
     over several fields is named by its parent ("data"). Never echoes the
     input: a rejected field may hold a secret."""
     details = []
-    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+    for err in exc.errors(include_url=False, include_input=False):
         path = ".".join(str(part) for part in err["loc"])
         details.append(
             {
                 "field": prefix + path if path else prefix.rstrip(".") or "event",
-                "message": err["msg"],
+                "message": _message(err),
             }
         )
     return details
@@ -129,10 +139,21 @@ def _parse(event: Any) -> tuple[Envelope, ActionSpec]:
     return request, spec
 
 
+def _check_unicode(event: Any) -> None:
+    """DynamoDB (like any JSON consumer) refuses text that is not valid
+    Unicode, such as a lone surrogate that a JSON escape can carry."""
+    try:
+        json.dumps(event, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequestError("the event holds text that is not valid Unicode") from None
+    except (ValueError, RecursionError):
+        raise BadRequestError("the event cannot be read as JSON") from None
+
+
 def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime]) -> dict[str, Any]:
     name = event.get("action") if isinstance(event, dict) else None
     request_id = event.get("request_id") if isinstance(event, dict) else None
-    name = name if isinstance(name, str) else None
+    name = name if isinstance(name, str) and len(name) <= 64 else None
     request_id = request_id if isinstance(request_id, str) and len(request_id) <= 128 else None
     logger.append_keys(action=name, request_id=request_id)
     try:
@@ -143,6 +164,7 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
             raise RequestValidationError(
                 f"invalid data for {spec.name}", _field_errors(exc, "data.")
             ) from None
+        _check_unicode(event)
         rt = runtime if isinstance(runtime, Runtime) else runtime()
         now = rt.clock()
         remaining = (
@@ -190,3 +212,4 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
         return envelope(name, request_id, result, None)
     finally:
         logger.remove_keys(["action", "request_id"])
+        redaction.forget()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import decimal
 import json
+import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -32,8 +34,53 @@ class Actor(StrictModel):
         return "admin" in self.roles
 
 
+# The numbers DynamoDB stores: boto3's own DYNAMODB_CONTEXT (kept here so
+# the request models do not import boto3).
+DYNAMODB_CONTEXT = decimal.Context(
+    Emin=-128,
+    Emax=126,
+    prec=38,
+    traps=[decimal.Clamped, decimal.Overflow, decimal.Inexact, decimal.Rounded, decimal.Underflow],
+)
+# DynamoDB nests documents at most 32 levels deep (the record holds metadata
+# one level down).
+MAX_METADATA_DEPTH = 30
+
+
+def _storable(value: Any, depth: int) -> None:
+    """Refuse what DynamoDB cannot store, before anything is written: deep
+    nesting, empty map keys, numbers outside its range or precision (38
+    digits, 1e-130 to 1e126), NaN and Infinity."""
+    if depth > MAX_METADATA_DEPTH:
+        raise ValueError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not key:
+                raise ValueError("metadata keys must not be empty")
+            _storable(key, depth)
+            _storable(item, depth + 1)
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("metadata holds text that is not valid Unicode") from None
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item, depth + 1)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("metadata numbers must be finite")
+        try:
+            DYNAMODB_CONTEXT.create_decimal(repr(value))
+        except decimal.DecimalException:
+            raise ValueError(
+                "a metadata number is outside what DynamoDB stores (38 digits, 1e-130 to 1e126)"
+            ) from None
+
+
 def _metadata_within_cap(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is not None:
+        _storable(value, 1)
         size = len(json.dumps(value, separators=(",", ":"), default=str).encode())
         if size > MAX_METADATA_BYTES:
             raise ValueError(f"metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}")

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services import redaction
 from services.aws_errors import error_code, translate
 from services.errors import RegistryError
 from services.tools.models import ApiKeyCredentials, OAuth2Credentials
@@ -45,6 +46,14 @@ def _scrubbed(exc: ClientError | BotoCoreError) -> RegistryError:
     return error
 
 
+def _guard(credentials: ApiKeyCredentials | OAuth2Credentials) -> None:
+    """The secret is about to go into a boto3 call: keep it out of its logs."""
+    if isinstance(credentials, ApiKeyCredentials):
+        redaction.register(credentials.api_key.get_secret_value())
+    else:
+        redaction.register(credentials.client_secret.get_secret_value())
+
+
 def _oauth2_input(credentials: OAuth2Credentials) -> dict[str, Any]:
     body: dict[str, Any] = {
         "clientId": credentials.client_id,
@@ -71,6 +80,7 @@ class CredentialsService:
     def put_provider(self, name: str, credentials: ApiKeyCredentials | OAuth2Credentials) -> str:
         """Create the provider, or update it if it exists (a resumed or
         repeated create). Returns its ARN."""
+        _guard(credentials)
         try:
             return self._create(name, credentials)
         except ClientError as exc:
@@ -94,6 +104,7 @@ class CredentialsService:
         return str(response["credentialProviderArn"])
 
     def update_provider(self, name: str, credentials: ApiKeyCredentials | OAuth2Credentials) -> str:
+        _guard(credentials)
         try:
             if isinstance(credentials, ApiKeyCredentials):
                 response = self._client.update_api_key_credential_provider(

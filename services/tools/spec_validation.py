@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 from services.errors import InvalidSpecError
+from services.logging import logger
 from services.tools.models import MAX_SPEC_BYTES
 
 if TYPE_CHECKING:
@@ -228,7 +229,44 @@ def validate_spec(
     refused = _version_finding(document)
     if refused is not None:
         return _refused_report(document, refused)
+    try:
+        return _validate(
+            document,
+            target_name=target_name,
+            include_operations=include_operations,
+            exclude_operations=exclude_operations,
+            on_unsupported=on_unsupported,
+            existing_targets=existing_targets,
+            size_bytes=size_bytes,
+            resolver=resolver,
+        )
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+        # A document malformed in a way the rules (or the validator library)
+        # do not expect, e.g. a parameter whose `in` is a list or a `$ref` at
+        # the root: a finding for the caller, never a 500.
+        logger.warning("spec validation crashed", extra={"error": type(exc).__name__})
+        finding = Finding(
+            "error",
+            "openapi-invalid",
+            "",
+            None,
+            f"the spec is malformed in a way that could not be checked ({type(exc).__name__}); "
+            "validate it with an OpenAPI validator",
+        )
+        return _refused_report(document, finding)
 
+
+def _validate(
+    document: dict[str, Any],
+    *,
+    target_name: str,
+    include_operations: list[str] | None,
+    exclude_operations: list[str] | None,
+    on_unsupported: OnUnsupported,
+    existing_targets: int,
+    size_bytes: int | None,
+    resolver: Callable[[str], list[str]] | None,
+) -> SpecReport:
     spec = _Spec(document)
     ops = spec.operations
     for op in ops:

@@ -207,14 +207,6 @@ def test_an_unknown_action_is_unknown_action_and_not_echoed_whole(action: str) -
     assert known == ACTIONS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (minor): an unknown action is echoed whole in the envelope's `action` "
-        "(request_id is echoed only up to 128 characters): a 100 KB action comes back "
-        "in full, and near Lambda's 6 MB payload limit the answer can no longer be returned"
-    ),
-)
 def test_an_oversize_unknown_action_is_not_echoed_in_the_envelope() -> None:
     action = "x" * 100 + CANARY + "x" * 100_000
     response = dispatch({"action": action, "data": {}}, None, NoRuntime())
@@ -423,13 +415,6 @@ def _matches(schema: dict[str, Any], value: Any) -> bool:
     return const is None or value.get("type") == const
 
 
-_BUG_TAG_ECHO = (
-    "BUG (minor): a `type` that matches no form of a discriminated union (source, "
-    "credentials) is echoed in the error message (\"Input tag '<value>' found using "
-    "'type' does not match...\"): rejected values must never be echoed, they may be secrets"
-)
-
-
 def wrong_type_cases() -> list[Any]:
     cases = []
     shapes = [Shape(action, (), VALID.get(action, {})) for action in ACTIONS]
@@ -449,13 +434,7 @@ def wrong_type_cases() -> list[Any]:
             ok = accepted_types(prop, defs)
             for kind in sorted(set(JSON_VALUES) - ok):
                 where = ".".join(str(p) for p in (*shape.path, name))
-                echoed = name == "type" and shape.path and kind in ("array", "object")
-                marks = [pytest.mark.xfail(strict=True, reason=_BUG_TAG_ECHO)] if echoed else []
-                cases.append(
-                    pytest.param(
-                        shape, name, kind, id=f"{shape.action}.{where}={kind}", marks=marks
-                    )
-                )
+                cases.append(pytest.param(shape, name, kind, id=f"{shape.action}.{where}={kind}"))
     return cases
 
 
@@ -482,7 +461,6 @@ def test_every_field_of_the_wrong_type_is_a_validation_error_naming_it(
     ), fields
 
 
-@pytest.mark.xfail(strict=True, reason=_BUG_TAG_ECHO)
 @pytest.mark.parametrize("where", ["source", "credentials"])
 def test_an_unknown_form_is_refused_without_echoing_it(where: str) -> None:
     data = {**VALID["create_tool"], where: {"type": CANARY, "api_key": "k"}}
@@ -1117,11 +1095,6 @@ def test_an_upload_of_another_team_is_forbidden(stage: Stage) -> None:
 
 # --- specs that crash the validator (found by test_properties.py) -------------------
 
-_BUG_VALIDATOR = (
-    "BUG: spec_validation crashes on this spec instead of reporting it: validate_spec "
-    "and create_tool answer 500 InternalError, not a report (200) or 422 InvalidSpec"
-)
-
 
 def _crashing_specs() -> dict[str, dict[str, Any]]:
     in_list = copy.deepcopy(SPEC)
@@ -1143,7 +1116,6 @@ def _crashing_specs() -> dict[str, dict[str, Any]]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason=_BUG_VALIDATOR)
 @pytest.mark.parametrize("name", sorted(_crashing_specs()))
 def test_specs_that_crash_the_validator_are_invalid_specs(stage: Stage, name: str) -> None:
     source = {"type": "inline", "spec": _crashing_specs()[name]}
@@ -1165,53 +1137,22 @@ _DEEP: dict[str, Any] = {"a": 1}
 for _ in range(199):
     _DEEP = {"a": _DEEP}
 
-_BUG_NUMBERS = (
-    "BUG: metadata passes validation but holds a number DynamoDB cannot store "
-    "(NaN/Infinity, which Python's json.loads accepts in an event, more than 38 "
-    "significant digits, or a magnitude outside 1e-130..1e126): boto3's serializer "
-    "raises and the answer is 500 InternalError, not 422 ValidationError"
-)
-_BUG_DEEP = (
-    "BUG: metadata nested 200 levels deep (1.2 KB, under the 4096-byte cap) passes "
-    "validation, then the DynamoDB write recurses past Python's limit: 500 InternalError, "
-    "not 422 (DynamoDB itself refuses documents nested deeper than 32 levels)"
-)
-_BUG_EMPTY_KEY = (
-    "BUG: an empty key in metadata ({'': 1}) passes validation and is stored; moto then "
-    "answers every read of the record with 500 (get_gateway, delete_gateway, and "
-    "list_gateways for every caller: one record poisons the list); real DynamoDB refuses "
-    "empty names in a map, which would make it a 502 instead. Either way not 422"
-)
-_BUG_SURROGATE = (
-    "BUG: a lone UTF-16 surrogate (valid JSON escape \\ud800) in metadata passes "
-    "validation; the write cannot be stored and the flow answers 409 Conflict "
-    "'being changed concurrently; retry', which no retry fixes, not 422"
-)
 
 METADATA_VALUES = [
-    pytest.param(
-        {"v": float("nan")}, marks=pytest.mark.xfail(strict=True, reason=_BUG_NUMBERS), id="nan"
-    ),
+    pytest.param({"v": float("nan")}, id="nan"),
     pytest.param(
         {"v": float("inf")},
-        marks=pytest.mark.xfail(strict=True, reason=_BUG_NUMBERS),
         id="infinity",
     ),
-    pytest.param(
-        {"v": 10**50}, marks=pytest.mark.xfail(strict=True, reason=_BUG_NUMBERS), id="int-51-digits"
-    ),
-    pytest.param(
-        {"v": 1e-200}, marks=pytest.mark.xfail(strict=True, reason=_BUG_NUMBERS), id="float-1e-200"
-    ),
-    pytest.param(_DEEP, marks=pytest.mark.xfail(strict=True, reason=_BUG_DEEP), id="nested-200"),
+    pytest.param({"v": 10**50}, id="int-51-digits"),
+    pytest.param({"v": 1e-200}, id="float-1e-200"),
+    pytest.param(_DEEP, id="nested-200"),
     pytest.param(
         {"": 1},
-        marks=pytest.mark.xfail(strict=True, reason=_BUG_EMPTY_KEY),
         id="empty-key",
     ),
     pytest.param(
         {"v": "a\ud800b"},
-        marks=pytest.mark.xfail(strict=True, reason=_BUG_SURROGATE),
         id="lone-surrogate",
     ),
 ]

@@ -24,9 +24,9 @@ botocore at DEBUG logs every request's parameters, the secret included
 CreateApiKeyCredentialProvider) with params: {... 'apiKey': ...}"). The
 Lambda logs at INFO by default, where botocore says nothing of the kind
 (`test_at_the_lambdas_default_levels_no_log_holds_a_secret`), but the issue
-asks for DEBUG everywhere: `test_debug_logs_of_every_logger_hold_no_secret`
-is that finding, a strict xfail; `test_only_botocores_wire_log_holds_secrets`
-pins it to botocore's wire logging, so any other leak fails outright.
+asks for DEBUG everywhere: services/redaction.py replaces the request's
+secrets in every log record, and `test_debug_logs_of_every_logger_hold_no_secret`
+checks every logger, botocore's wire log included.
 """
 
 from __future__ import annotations
@@ -483,14 +483,6 @@ def test_only_botocores_wire_log_holds_secrets(registry: Registry, logs: Logs) -
     assert '"step":"create-succeeded"' in texts["<powertools>"].replace(" ", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: with botocore at DEBUG, botocore.endpoint logs each request's params: "
-        "CreateApiKeyCredentialProvider's apiKey, UpdateApiKeyCredentialProvider's apiKey and "
-        "Create/UpdateOauth2CredentialProvider's clientSecret appear in clear in the log"
-    ),
-)
 def test_debug_logs_of_every_logger_hold_no_secret(registry: Registry, logs: Logs) -> None:
     _everything(Run(registry))
     texts = {
