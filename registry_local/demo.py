@@ -7,10 +7,13 @@ prints each step.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import uuid
 from typing import Any
+
+import yaml
 
 from registry_local.bootstrap import bootstrap
 from registry_local.cli import invoke
@@ -116,6 +119,52 @@ def run_demo() -> int:
         )
         print(f"   spec: {tool['data']['spec']['operations']} at {tool['data']['spec']['s3_uri']}")
         print(f"   credentials on the record (no secret): {tool['data']['credentials']}")
+        pets_yaml = yaml.safe_dump(PETSTORE, sort_keys=False).encode()
+        _step(
+            "create_tool from a YAML spec file (base64)",
+            _event(
+                "create_tool",
+                {
+                    "gateway_id": gateway_id,
+                    "name": "pets-from-file",
+                    "source": {
+                        "type": "file",
+                        "filename": "pets.yaml",
+                        "content_base64": base64.b64encode(pets_yaml).decode(),
+                    },
+                },
+            ),
+        )
+        described = _step(
+            "create_tool from a short API description (generated into OpenAPI)",
+            _event(
+                "create_tool",
+                {
+                    "gateway_id": gateway_id,
+                    "name": "weather",
+                    "source": {
+                        "type": "api_info",
+                        "api": {
+                            "title": "Weather",
+                            "base_url": "https://weather.example.com",
+                            "endpoints": [
+                                {
+                                    "method": "GET",
+                                    "path": "/forecast/{city}",
+                                    "summary": "A forecast",
+                                },
+                                {
+                                    "method": "POST",
+                                    "path": "/alerts",
+                                    "request_body": {"type": "object"},
+                                },
+                            ],
+                        },
+                    },
+                },
+            ),
+        )
+        print(f"   generated operations: {described['data']['spec']['operations']}")
         _step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
         private = {**PETSTORE, "servers": [{"url": "http://10.0.0.1"}]}
         _step(
@@ -139,7 +188,7 @@ def run_demo() -> int:
         _step("malformed event: 400 BadRequest", ["not", "an", "object"])
 
         deleted = _step(
-            "delete_gateway with cascade: the tool, then the gateway; DELETING -> DELETED",
+            "delete_gateway with cascade: the tools, then the gateway; DELETING -> DELETED",
             _event("delete_gateway", {"gateway_id": gateway_id, "cascade": True}),
         )
         _audit(deleted)
