@@ -217,7 +217,12 @@ def _drive_create(call: Call, record: dict[str, Any], *, resumed: bool) -> Resul
             _fail_create(call, record, exc, step, agentcore=None)
         raise
     except RegistryError as exc:
-        _fail_create(call, record, exc, step, agentcore=None)
+        if step == "GetGateway":
+            # The create was sent (and may have made the gateway): stay
+            # PENDING so a resume adopts it, rather than leave an orphan.
+            lifecycle.pause(call, GATEWAY, record, exc, step)
+        else:
+            _fail_create(call, record, exc, step, agentcore=None)
         raise
 
     status = settled.get("status")
@@ -356,6 +361,9 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
     agentcore_id = str((record.get("agentcore") or {}).get("gateway_id"))
     agentcore = record.get("agentcore")
     step = "UpdateGateway"
+    # Once AgentCore took a change, a later failure must not hide it: the
+    # record keeps the pending change for a resume instead of failing.
+    sent = False
     try:
         if any(f in pending for f in ("description", "authorizer_type", "authorizer")):
             answer = service.update_gateway(
@@ -365,6 +373,7 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
                 authorizer_type=desired["authorizer_type"],
                 authorizer=desired.get("authorizer"),
             )
+            sent = True
             step = "GetGateway"
             answer = service.wait_until_settled(
                 agentcore_id,
@@ -374,6 +383,7 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
                 sleep=call.runtime.sleep,
             )
             if answer.get("status") != "READY":
+                sent = False  # AgentCore says the update did not apply
                 reasons = "; ".join(answer.get("statusReasons") or []) or str(answer.get("status"))
                 raise UpstreamError(
                     f"AgentCore did not apply the update: {reasons}",
@@ -387,12 +397,20 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
                 )
             agentcore = summarize(answer)
         if "tags" in pending and agentcore:
+            arn, old, new = str(agentcore["gateway_arn"]), record.get("tags") or {}, pending["tags"]
             step = "TagResource"
-            service.replace_tags(
-                str(agentcore["gateway_arn"]), record.get("tags") or {}, pending["tags"]
-            )
+            if new:
+                service.tag_resource(arn, new)
+                sent = True
+            step = "UntagResource"
+            if dropped := sorted(set(old) - set(new)):
+                service.untag_resource(arn, dropped)
     except RegistryError as exc:
-        lifecycle.fail_update(call, GATEWAY, record, exc, step)
+        maybe = isinstance(exc, UpstreamUnavailableError) and exc.maybe_applied
+        if sent or (maybe and step in ("UpdateGateway", "TagResource", "UntagResource")):
+            lifecycle.pause(call, GATEWAY, record, exc, step)
+        else:
+            lifecycle.fail_update(call, GATEWAY, record, exc, step)
         raise
     return lifecycle.finish(
         call,
@@ -486,6 +504,7 @@ def _delete_tools(call: Call, gateway: dict[str, Any]) -> None:
 
 def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
     service = _service(call)
+    sent = False
     agentcore_id = (record.get("agentcore") or {}).get("gateway_id")
     step = "ListGateways"
     try:
@@ -496,6 +515,7 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
         if agentcore_id:
             step = "DeleteGateway"
             service.delete_gateway(str(agentcore_id))
+            sent = True
             step = "GetGateway"
             gone = service.wait_until_deleted(
                 str(agentcore_id),
@@ -512,7 +532,9 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
         lifecycle.pause(call, GATEWAY, record, exc, step)
         raise
     except RegistryError as exc:
-        # AgentCore refused (for example: the gateway still has targets).
-        lifecycle.fail_delete(call, GATEWAY, record, exc, step)
+        if sent:  # AgentCore took the delete: stay DELETING for a resume
+            lifecycle.pause(call, GATEWAY, record, exc, step)
+        else:  # AgentCore refused (for example: the gateway still has targets)
+            lifecycle.fail_delete(call, GATEWAY, record, exc, step)
         raise
     return lifecycle.finish_delete(call, GATEWAY, record, gateway_name_key(record["name"]))

@@ -161,12 +161,11 @@ class GatewayService:
             raise translate(exc, "AgentCore") from None
         return True
 
-    def replace_tags(self, arn: str, old: dict[str, str], new: dict[str, str]) -> None:
-        """TagResource with the new tags, UntagResource for the keys dropped."""
-        if new:
-            self._call("tag_resource", resourceArn=arn, tags=new)
-        if dropped := sorted(set(old) - set(new)):
-            self._call("untag_resource", resourceArn=arn, tagKeys=dropped)
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        self._call("tag_resource", resourceArn=arn, tags=tags)
+
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        self._call("untag_resource", resourceArn=arn, tagKeys=keys)
 
     def list_gateways(self) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("list_gateways")

@@ -532,6 +532,7 @@ def _drive_update(
     described = dict(record.get("credentials") or {})
     new_key: str | None = None
     step = "PutObject"
+    sent = False
     try:
         if "spec" in pending and prepared is not None:
             new_key = spec_key(record["gateway_id"], record["tool_id"], prepared.sha256)
@@ -550,6 +551,7 @@ def _drive_update(
                 s3_uri=str(spec["s3_uri"]),
                 credentials=target_credentials(described),
             )
+            sent = True
             step = "GetGatewayTarget"
             answer = _targets(call).wait_until_settled(
                 gateway_ac,
@@ -560,6 +562,7 @@ def _drive_update(
                 sleep=call.runtime.sleep,
             )
             if answer.get("status") != "READY":
+                sent = False  # AgentCore says the update did not apply
                 reasons = "; ".join(answer.get("statusReasons") or []) or str(answer.get("status"))
                 raise UpstreamError(
                     f"AgentCore did not apply the update: {reasons}",
@@ -573,6 +576,12 @@ def _drive_update(
                 )
             agentcore = tools_service.summarize(answer, gateway_ac)
     except RegistryError as exc:
+        maybe = isinstance(exc, UpstreamUnavailableError) and exc.maybe_applied
+        if sent or (maybe and step == "UpdateGatewayTarget"):
+            # The target may already read the new spec: keep it, and the
+            # pending change, for the same request to finish.
+            lifecycle.pause(call, TOOL, record, exc, step)
+            raise
         if new_key and new_key != (record.get("spec") or {}).get("s3_key"):
             _cleanup(call, {"spec_key": new_key}, gateway_ac, record["tool_id"])
         lifecycle.fail_update(call, TOOL, record, exc, step)
@@ -646,6 +655,7 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
     target_id = agentcore.get("target_id")
     gateway_ac = agentcore.get("gateway_id")
     step = "ListGatewayTargets"
+    sent = False
     try:
         if not target_id and record.get("prev_status") == "PENDING":
             gateway = _load_gateway_any(call, record["gateway_id"])
@@ -657,6 +667,7 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
         if target_id and gateway_ac:
             step = "DeleteGatewayTarget"
             targets.delete_gateway_target(str(gateway_ac), str(target_id))
+            sent = True
             step = "GetGatewayTarget"
             if not targets.wait_until_deleted(
                 str(gateway_ac),
@@ -683,7 +694,10 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
         lifecycle.pause(call, TOOL, record, exc, step)
         raise
     except RegistryError as exc:
-        lifecycle.fail_delete(call, TOOL, record, exc, step)
+        if sent:  # the target delete was taken: stay DELETING for a resume
+            lifecycle.pause(call, TOOL, record, exc, step)
+        else:
+            lifecycle.fail_delete(call, TOOL, record, exc, step)
         raise
     return lifecycle.finish_delete(
         call, TOOL, record, tool_name_key(record["gateway_id"], record["name"])

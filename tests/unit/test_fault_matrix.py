@@ -578,7 +578,7 @@ _DELETE_CONFIRM = (
 )
 bug("delete_gateway", "GetGateway", REFUSED, _DELETE_CONFIRM)
 bug("delete_gateway_cascade", "GetGateway", REFUSED, _DELETE_CONFIRM)
-for _flow in ("delete_tool", "delete_gateway_cascade"):
+for _flow in ("delete_tool",):
     bug(_flow, "GetGatewayTarget", REFUSED, _DELETE_CONFIRM)
     bug(_flow, "DeleteApiKeyCredentialProvider", REFUSED, _DELETE_CONFIRM)
     bug(_flow, f"{S3}.DeleteObject", REFUSED, _DELETE_CONFIRM)
