@@ -19,7 +19,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.aws_errors import error_code, translate
+from services.agentcore_call import call, call_unless_missing
+from services.aws_errors import translate
 from services.errors import ConflictError
 from services.polling import poll
 
@@ -66,12 +67,7 @@ class GatewayService:
         self._role_arn = role_arn
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = getattr(self._client, operation)(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, "AgentCore") from None
-        response.pop("ResponseMetadata", None)
-        return response
+        return call(self._client, operation, **kwargs)
 
     def create_gateway(
         self,
@@ -96,34 +92,21 @@ class GatewayService:
             kwargs["authorizerConfiguration"] = config
         if tags:
             kwargs["tags"] = tags
-        try:
-            response: dict[str, Any] = self._client.create_gateway(**kwargs)
-        except ClientError as exc:
-            if error_code(exc) == "ConflictException":
-                # Names are unique per account; a gateway made outside the
-                # registry can hold it.
-                raise ConflictError(
-                    f"AgentCore already has a gateway named {name!r}",
-                    [{"field": "name", "code": "ConflictException"}],
-                ) from None
-            raise translate(exc, "AgentCore") from None
-        except BotoCoreError as exc:
-            raise translate(exc, "AgentCore") from None
-        response.pop("ResponseMetadata", None)
-        return response
+        # Names are unique per account; a gateway made outside the registry
+        # can hold it.
+        return call(
+            self._client,
+            "create_gateway",
+            on_conflict=lambda: ConflictError(
+                f"AgentCore already has a gateway named {name!r}",
+                [{"field": "name", "code": "ConflictException"}],
+            ),
+            **kwargs,
+        )
 
     def get_gateway(self, gateway_id: str) -> dict[str, Any] | None:
         """GetGateway; None once the gateway is gone."""
-        try:
-            response: dict[str, Any] = self._client.get_gateway(gatewayIdentifier=gateway_id)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            raise translate(exc, "AgentCore") from None
-        except BotoCoreError as exc:
-            raise translate(exc, "AgentCore") from None
-        response.pop("ResponseMetadata", None)
-        return response
+        return call_unless_missing(self._client, "get_gateway", gatewayIdentifier=gateway_id)
 
     def update_gateway(
         self,
@@ -151,15 +134,8 @@ class GatewayService:
 
     def delete_gateway(self, gateway_id: str) -> bool:
         """DeleteGateway; False if AgentCore no longer has it (that is success)."""
-        try:
-            self._client.delete_gateway(gatewayIdentifier=gateway_id)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return False
-            raise translate(exc, "AgentCore") from None
-        except BotoCoreError as exc:
-            raise translate(exc, "AgentCore") from None
-        return True
+        gone = call_unless_missing(self._client, "delete_gateway", gatewayIdentifier=gateway_id)
+        return gone is not None
 
     def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
         self._call("tag_resource", resourceArn=arn, tags=tags)

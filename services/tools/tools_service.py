@@ -13,7 +13,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.aws_errors import error_code, translate
+from services.agentcore_call import call, call_unless_missing
+from services.aws_errors import translate
 from services.errors import ConflictError
 from services.polling import poll
 
@@ -38,18 +39,7 @@ class ToolsService:
         self._client = client
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response: dict[str, Any] = getattr(self._client, operation)(**kwargs)
-        except ClientError as exc:
-            if error_code(exc) == "ConflictException" and operation == "create_gateway_target":
-                raise ConflictError(
-                    f"AgentCore already has a target named {kwargs.get('name')!r} in this gateway"
-                ) from None
-            raise translate(exc, "AgentCore") from None
-        except BotoCoreError as exc:
-            raise translate(exc, "AgentCore") from None
-        response.pop("ResponseMetadata", None)
-        return response
+        return call(self._client, operation, **kwargs)
 
     def create_gateway_target(
         self,
@@ -70,7 +60,14 @@ class ToolsService:
         }
         if description:
             kwargs["description"] = description
-        return self._call("create_gateway_target", **kwargs)
+        return call(
+            self._client,
+            "create_gateway_target",
+            on_conflict=lambda: ConflictError(
+                f"AgentCore already has a target named {name!r} in this gateway"
+            ),
+            **kwargs,
+        )
 
     def update_gateway_target(
         self,
@@ -93,28 +90,15 @@ class ToolsService:
             kwargs["description"] = description
         return self._call("update_gateway_target", **kwargs)
 
-    def _call_unless_missing(self, operation: str, **kwargs: Any) -> dict[str, Any] | None:
-        """The call's answer, or None when AgentCore answers ResourceNotFound."""
-        try:
-            response: dict[str, Any] = getattr(self._client, operation)(**kwargs)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFoundException":
-                return None
-            raise translate(exc, "AgentCore") from None
-        except BotoCoreError as exc:
-            raise translate(exc, "AgentCore") from None
-        response.pop("ResponseMetadata", None)
-        return response
-
     def get_gateway_target(self, gateway_id: str, target_id: str) -> dict[str, Any] | None:
-        return self._call_unless_missing(
-            "get_gateway_target", gatewayIdentifier=gateway_id, targetId=target_id
+        return call_unless_missing(
+            self._client, "get_gateway_target", gatewayIdentifier=gateway_id, targetId=target_id
         )
 
     def delete_gateway_target(self, gateway_id: str, target_id: str) -> bool:
         """DeleteGatewayTarget; False if it was already gone (that is success)."""
-        answer = self._call_unless_missing(
-            "delete_gateway_target", gatewayIdentifier=gateway_id, targetId=target_id
+        answer = call_unless_missing(
+            self._client, "delete_gateway_target", gatewayIdentifier=gateway_id, targetId=target_id
         )
         return answer is not None
 
