@@ -34,6 +34,7 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    a missing one is ResourceNotFoundException, and the secret is kept out of
    every answer (AgentCore stores it in Secrets Manager); the emulator keeps
    it in memory so tests can check it reached the provider and nowhere else.
+   List*CredentialProviders page through them with nextToken/maxResults.
 8. CreateGatewayTarget's clientToken, as rule 1 for gateways.
 6. UpdateGateway cannot rename (API_UpdateGateway.html, "name": it must be
    the same as the one when the gateway was created): ValidationException.
@@ -307,7 +308,36 @@ def _install_credential_providers() -> None:  # noqa: PLR0915 - one handler per 
 
         return handler
 
+    def listing(kind: str) -> Any:
+        def handler(self: Any) -> ActionResult:
+            params = self._get_params()
+            start = int(params.get("nextToken") or 0)
+            size = int(params.get("maxResults") or 10)
+            with _lock:
+                mine = sorted(
+                    p["name"] for (k, _), p in _providers(self.backend).items() if k == kind
+                )
+            page: list[dict[str, Any]] = []
+            for name in mine[start : start + size]:
+                provider = _providers(self.backend)[(kind, name)]
+                item = {
+                    "name": name,
+                    "credentialProviderArn": provider["arn"],
+                    "createdTime": 0,
+                    "lastUpdatedTime": 0,
+                }
+                if kind == "oauth2":
+                    item["credentialProviderVendor"] = provider["vendor"]
+                page.append(item)
+            result: dict[str, Any] = {"credentialProviders": page}
+            if start + size < len(mine):
+                result["nextToken"] = str(start + size)
+            return ActionResult(result)
+
+        return handler
+
     for kind, api in (("apikey", "api_key"), ("oauth2", "oauth2")):
+        setattr(cls, f"list_{api}_credential_providers", listing(kind))
         setattr(cls, f"create_{api}_credential_provider", create(kind))
         setattr(cls, f"get_{api}_credential_provider", get(kind))
         setattr(cls, f"update_{api}_credential_provider", update(kind))

@@ -17,6 +17,9 @@ AgentCore's gateways and targets, and for each difference decides:
   target serves another spec: reported as drift (never changed).
 - an AgentCore gateway or target that no record knows: reported as an
   orphan; deleted only with `delete_orphans: true` (and not a dry run).
+- a spec object or credential provider of the registry's that no live
+  record uses: a *leftover* of a FAILED or DELETED tool (or a spec an
+  update replaced) is removed; one no record knows is an orphan, as above.
 
 `dry_run` (the default) changes nothing and says what it would do. Every
 repair goes through the same conditional, leased writes as the actions, so
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.context import Call
+from services.credentials.credentials_service import PROVIDER_PREFIX, CredentialsService
 from services.errors import RegistryError, RequestValidationError, UpstreamError
 from services.gateway import gateway_flow
 from services.gateway.gateway_service import GatewayService
@@ -42,6 +46,7 @@ from services.records import dynamo, lifecycle
 from services.records.dynamo import Condition
 from services.records.lifecycle import GATEWAY_KIND_NAME, Kind
 from services.records.record_store import RECORD_TYPE_INDEX, gateway_name_key
+from services.s3.s3_service import SPECS_PREFIX, spec_key
 from services.tools import tool_flow
 from services.tools.spec_pipeline import spec_bucket
 from services.tools.tools_service import ToolsService
@@ -113,6 +118,7 @@ def reconcile(
         start_key = last
     if stopped_at is None:
         _check_orphans(call, report, delete_orphans)
+        _sweep_leftovers(call, report, delete_orphans)
     token = _encode(stopped_at["key"]) if stopped_at else None
     return {
         "dry_run": dry_run,
@@ -339,6 +345,98 @@ def _check_orphans(call: Call, report: Report, delete_orphans: bool) -> None:
                     delete=delete_orphans,
                     remove=lambda g=agentcore_id, t=target_id: targets.delete_gateway_target(g, t),
                 )
+
+
+def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
+    """Spec objects and credential providers the registry made (its own key
+    prefix and provider names) that no live record uses.
+
+    A *leftover* belongs to a tool whose record says it no longer uses it: a
+    FAILED or DELETED tool (a cleanup that failed), or an ACTIVE tool's spec
+    that an update replaced but could not remove. It is the registry's own
+    and nothing reads it, so it is removed (unless this is a dry run). An
+    *orphan* is one no record knows at all: reported, and removed only with
+    `delete_orphans`, like an orphan gateway. A tool that is PENDING,
+    DELETING, or held by a live request is left to its own repair."""
+    store = lifecycle.store(call)
+    table = tool_flow.TOOL.table(call)
+    bucket = spec_bucket(call)
+    for key in bucket.spec_keys():
+        parts = key.removeprefix(SPECS_PREFIX).split("/")
+        if len(parts) != 3:
+            continue  # not a key the registry writes
+        gateway_id, tool_id, _ = parts
+        record = store.get(table, {"tool_id": tool_id, "gateway_id": gateway_id})
+        _settle(
+            call,
+            report,
+            "spec-object",
+            key,
+            record,
+            used=key in _spec_keys_used(record),
+            delete_orphans=delete_orphans,
+            remove=lambda k=key: bucket.delete(k),
+        )
+    providers = CredentialsService(call.runtime.agentcore)
+    for name, kind in providers.list_providers(PROVIDER_PREFIX):
+        record = store.get_by_partition(table, "tool_id", name.removeprefix(PROVIDER_PREFIX))
+        used = ((record or {}).get("credentials") or {}).get("provider_name") == name
+        _settle(
+            call,
+            report,
+            "credential-provider",
+            name,
+            record,
+            used=used,
+            delete_orphans=delete_orphans,
+            remove=lambda n=name, k=kind: providers.delete_provider(n, k),
+        )
+
+
+def _spec_keys_used(record: dict[str, Any] | None) -> set[str]:
+    """The spec objects a tool record points at: its spec, and the one a
+    paused update wrote (its target may already read it)."""
+    if record is None:
+        return set()
+    used = {str((record.get("spec") or {}).get("s3_key"))}
+    pending = (record.get("pending") or {}).get("spec")
+    if pending:
+        used.add(
+            spec_key(str(record["gateway_id"]), str(record["tool_id"]), str(pending["sha256"]))
+        )
+    return used
+
+
+def _settle(
+    call: Call,
+    report: Report,
+    kind: str,
+    ident: str,
+    record: dict[str, Any] | None,
+    *,
+    used: bool,
+    delete_orphans: bool,
+    remove: Any,
+) -> None:
+    status = (record or {}).get("status")
+    if record is None:
+        _orphan(report, kind, ident, "no tool record", delete=delete_orphans, remove=remove)
+        return
+    if status in ("PENDING", "DELETING") or lifecycle.live_lease(call, record) is not None:
+        return  # its own repair (or the request holding it) decides
+    if status == "ACTIVE" and used:
+        return
+    detail = f"tool {record['tool_id']} is {status} and no longer uses it"
+    if report.dry_run:
+        report.add(kind, ident, "leftover", "would delete", done=False, detail=detail)
+        return
+    try:
+        remove()
+        report.add(kind, ident, "leftover", "deleted", done=True, detail=detail)
+    except RegistryError as exc:
+        report.add(
+            kind, ident, "leftover", "delete failed", done=False, detail=f"{detail}: {exc.code}"
+        )
 
 
 def _orphan(report: Report, kind: str, ident: str, name: str, *, delete: bool, remove: Any) -> None:

@@ -63,7 +63,7 @@ data "aws_iam_policy_document" "lambda" {
     ]
   }
 
-  # The code never lists the bucket. ListBucket is granted because S3
+  # reconcile lists specs/ to find spec objects no live tool uses. S3 also
   # answers a GET/HEAD of a missing key with 404 only to a caller allowed to
   # list the bucket (403 AccessDenied otherwise), and the registry reports a
   # missing upload as such. Limited to the same two prefixes; whether S3's
@@ -132,6 +132,9 @@ data "aws_iam_policy_document" "lambda" {
       "bedrock-agentcore:CreateOauth2CredentialProvider",
       "bedrock-agentcore:UpdateOauth2CredentialProvider",
       "bedrock-agentcore:DeleteOauth2CredentialProvider",
+      # reconcile lists the providers to find those no live tool uses.
+      "bedrock-agentcore:ListApiKeyCredentialProviders",
+      "bedrock-agentcore:ListOauth2CredentialProviders",
       # update_gateway replaces a gateway's tags: TagResource with the new
       # ones, UntagResource for the keys dropped.
       "bedrock-agentcore:TagResource",

@@ -13,6 +13,7 @@ create (or a resume after a crash) addresses the same provider.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -33,8 +34,11 @@ _VENDOR_CONFIG = {
 }
 
 
+PROVIDER_PREFIX = "registry-"
+
+
 def provider_name(tool_id: str) -> str:
-    return f"registry-{tool_id}"
+    return f"{PROVIDER_PREFIX}{tool_id}"
 
 
 def _scrubbed(exc: ClientError | BotoCoreError) -> RegistryError:
@@ -119,6 +123,21 @@ class CredentialsService:
         except (ClientError, BotoCoreError) as exc:
             raise _scrubbed(exc) from None
         return str(response["credentialProviderArn"])
+
+    def list_providers(self, prefix: str) -> Iterator[tuple[str, str]]:
+        """(name, kind) of every provider whose name starts with `prefix`
+        (kind as `describe` records it: "api_key" or "oauth2")."""
+        for kind, operation in (
+            ("api_key", "list_api_key_credential_providers"),
+            ("oauth2", "list_oauth2_credential_providers"),
+        ):
+            try:
+                for page in self._client.get_paginator(operation).paginate():
+                    for provider in page.get("credentialProviders", []):
+                        if str(provider.get("name", "")).startswith(prefix):
+                            yield str(provider["name"]), kind
+            except (ClientError, BotoCoreError) as exc:
+                raise _scrubbed(exc) from None
 
     def delete_provider(self, name: str, kind: str) -> None:
         """Delete; a provider that is already gone counts as deleted."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,8 +23,11 @@ from services.errors import NotFoundError, PayloadTooLargeError
 UPLOAD_EXPIRES_SECONDS = 900
 
 
+SPECS_PREFIX = "specs/"
+
+
 def spec_key(gateway_id: str, tool_id: str, sha256: str) -> str:
-    return f"specs/{gateway_id}/{tool_id}/{sha256}.json"
+    return f"{SPECS_PREFIX}{gateway_id}/{tool_id}/{sha256}.json"
 
 
 class S3Service:
@@ -42,6 +46,10 @@ class S3Service:
                 Key=key,
                 Body=body,
                 ContentType="application/json",
+                # Both: the algorithm tells S3 to keep the checksum with the
+                # object (HeadObject's ChecksumMode returns it: reconcile's
+                # drift check), the value makes S3 verify what it stored.
+                ChecksumAlgorithm="SHA256",
                 ChecksumSHA256=digest,
             )
         except (ClientError, BotoCoreError) as exc:
@@ -59,6 +67,16 @@ class S3Service:
             raise translate(exc, "S3") from None
         checksum = head.get("ChecksumSHA256")
         return base64.b64decode(checksum).hex() if checksum else ""
+
+    def spec_keys(self) -> Iterator[str]:
+        """Every stored spec's key (under `specs/`), a page at a time."""
+        paginator = self._client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=SPECS_PREFIX):
+                for item in page.get("Contents", []):
+                    yield str(item["Key"])
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "S3") from None
 
     def delete(self, key: str) -> None:
         try:

@@ -179,6 +179,9 @@ def test_spec_drift_and_orphan_target_are_reported_not_changed(
     registry: Registry, gateway: dict[str, Any]
 ) -> None:
     tool = registry.invoke(create_tool_event(gateway))["data"]
+    in_step = reconcile(registry)
+    assert in_step["findings"] == []
+    assert in_step["counts"] == {"in-step": 1}
     registry.runtime.s3.put_object(
         Bucket=registry.settings.spec_bucket_name, Key=tool["spec"]["s3_key"], Body=b"{}"
     )
@@ -210,3 +213,102 @@ def test_reconcile_stops_before_the_deadline_and_resumes_with_next_token(
     assert rest["next_token"] is None
     bad = registry.invoke({"action": "reconcile", "data": {"next_token": "garbage"}})
     assert bad["status"] == 422
+
+
+# -- leftovers: spec objects and credential providers no live record uses -------
+
+
+def test_leftovers_of_a_failed_cleanup_are_removed_and_unknown_ones_only_when_asked(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = registry.invoke(
+        create_tool_event(gateway, credentials={"type": "api_key", "api_key": "k"})
+    )["data"]
+    # An update whose cleanup of the replaced spec failed: the old object stays.
+    old_key = tool["spec"]["s3_key"]
+    newer = copy.deepcopy(PETS)
+    newer["info"]["version"] = "2.0.0"
+    registry.fail("s3.DeleteObject", "ServiceUnavailable", 503)
+    updated = registry.invoke(
+        event(
+            "update_tool",
+            {
+                "tool_id": tool["tool_id"],
+                "gateway_id": gateway["gateway_id"],
+                "source": {"type": "inline", "spec": newer},
+            },
+        )
+    )
+    registry.clear_hooks()
+    assert updated["status"] == 200, updated
+    new_key = updated["data"]["spec"]["s3_key"]
+    assert spec_keys(registry) == sorted([old_key, new_key])
+    # Made outside any record: a spec object and a provider under our names.
+    bucket = registry.settings.spec_bucket_name
+    stray_key = f"specs/{gateway['gateway_id']}/tl-00000000000000000000/{'0' * 64}.json"
+    registry.runtime.s3.put_object(Bucket=bucket, Key=stray_key, Body=b"{}")
+    registry.runtime.agentcore.create_api_key_credential_provider(
+        name="registry-tl-00000000000000000000", apiKey="stray"
+    )
+
+    dry = reconcile(registry)
+    assert sorted((f["kind"], f["finding"], f["action"]) for f in dry["findings"]) == [
+        ("credential-provider", "orphan", "none: reported (send delete_orphans: true to remove)"),
+        ("spec-object", "leftover", "would delete"),
+        ("spec-object", "orphan", "none: reported (send delete_orphans: true to remove)"),
+    ]
+    assert len(spec_keys(registry)) == 3
+
+    swept = reconcile(registry, dry_run=False)
+    assert swept["counts"]["leftover"] == 1
+    assert spec_keys(registry) == sorted([new_key, stray_key])
+    assert sorted(name for _, name in provider_secrets()) == [
+        "registry-tl-00000000000000000000",
+        f"registry-{tool['tool_id']}",
+    ]
+
+    reconcile(registry, dry_run=False, delete_orphans=True)
+    assert spec_keys(registry) == [new_key]
+    assert [name for _, name in provider_secrets()] == [f"registry-{tool['tool_id']}"]
+    record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["status"] == "ACTIVE"
+    assert record["spec"]["s3_key"] == new_key
+
+
+def test_a_failed_creates_provider_is_removed_and_a_dead_creates_is_kept(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    # AgentCore refused the target and the cleanup of the provider failed:
+    # the tool is FAILED and says what it could not remove.
+    registry.fail("bedrock-agentcore-control.CreateGatewayTarget", "ValidationException", 400)
+    registry.fail(
+        "bedrock-agentcore-control.DeleteApiKeyCredentialProvider", "ThrottlingException", 400
+    )
+    failed = create_tool_event(gateway, credentials={"type": "api_key", "api_key": "k"})
+    assert registry.invoke(failed)["status"] == 502
+    registry.clear_hooks()
+    failed_id = tool_id_for(failed["request_id"])
+    record = tool_record(registry, failed_id, gateway["gateway_id"])
+    assert record is not None
+    assert record["status"] == "FAILED"
+    assert "could not remove: credential provider" in record["last_error"]["message"]
+    # Another create died after writing its spec and provider: its lease
+    # still runs, so it is left to its request.
+    dead = create_tool_event(
+        gateway, name="orders", credentials={"type": "api_key", "api_key": "k2"}
+    )
+    registry.crash("before-call.bedrock-agentcore-control.CreateGatewayTarget")
+    with pytest.raises(Fault):
+        registry.invoke(dead)
+    registry.clear_hooks()
+    dead_id = tool_id_for(dead["request_id"])
+    dead_objects = [k for k in spec_keys(registry) if f"/{dead_id}/" in k]
+    assert dead_objects
+
+    report = reconcile(registry, dry_run=False)
+    assert [
+        (f["kind"], f["id"], f["action"]) for f in report["findings"] if f["finding"] == "leftover"
+    ] == [("credential-provider", f"registry-{failed_id}", "deleted")]
+    assert {name for _, name in provider_secrets()} == {f"registry-{dead_id}"}
+    assert [k for k in spec_keys(registry) if f"/{dead_id}/" in k] == dead_objects
