@@ -27,4 +27,5 @@ def settings_for(env: dict[str, str]) -> Settings:
 from tests.iac import recorder  # noqa: E402
 
 recorder.install()
+pytest_configure = recorder.pytest_configure
 pytest_sessionfinish = recorder.pytest_sessionfinish

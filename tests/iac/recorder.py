@@ -12,8 +12,9 @@ request is recorded as the operation it presigns (it is sent later with this
 role's credentials); botocore's presigned POST goes through the CreateBucket
 model, so it is recorded as `s3:PostObject`, S3's name for a form upload.
 
-At the end of the run the file gets the operations and whether the run was
-whole and green; tests/iac/test_iam_policy.py (the iac env) compares them
+Under pytest-xdist each worker writes what it saw beside the file and the
+controller merges them. At the end of the run the file gets the operations
+and whether the run was whole and green; tests/iac/test_iam_policy.py (the iac env) compares them
 with the Lambda policy in terraform/iam_lambda.tf.
 """
 
@@ -85,10 +86,36 @@ def _narrowed(config: pytest.Config) -> list[str]:
     return reasons
 
 
+def _worker_files(path: str) -> list[Path]:
+    target = Path(path)
+    return sorted(target.parent.glob(f"{target.name}.worker-*"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any xdist worker starts: no worker file of an earlier run may
+    be merged into this one's."""
+    path = os.environ.get(ENV)
+    if path and not hasattr(config, "workerinput"):
+        for stale in _worker_files(path):
+            stale.unlink()
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = os.environ.get(ENV)
     if not path:
         return
+    workerinput = getattr(session.config, "workerinput", None)
+    if workerinput is not None:
+        # An xdist worker: hand what it saw to the controller, which writes
+        # the report once every worker has finished.
+        mine = Path(f"{path}.worker-{workerinput['workerid']}")
+        mine.parent.mkdir(parents=True, exist_ok=True)
+        mine.write_text(json.dumps({k: sorted(v) for k, v in _operations.items()}))
+        return
+    for worker in _worker_files(path):
+        for key, parts in json.loads(worker.read_text()).items():
+            _operations.setdefault(key, set()).update(parts)
+        worker.unlink()
     report = {
         "about": "AWS operations sent from inside handlers.dispatcher.dispatch"
         " (tests/iac/recorder.py)",
