@@ -50,6 +50,19 @@ def _scrubbed(exc: ClientError | BotoCoreError) -> RegistryError:
     return error
 
 
+def _name_taken(exc: ClientError) -> bool:
+    """A provider of that name exists. The API reference documents
+    ConflictException; AgentCore Identity has also been seen answering a
+    400 ValidationException "... already exists" for a taken name. Any
+    other ValidationException is a real refusal and is not retried as an
+    update."""
+    code = error_code(exc)
+    message = str(exc.response.get("Error", {}).get("Message", "")).lower()
+    return code == "ConflictException" or (
+        code == "ValidationException" and "already exists" in message
+    )
+
+
 def _guard(credentials: ApiKeyCredentials | OAuth2Credentials) -> None:
     """The secret is about to go into a boto3 call: keep it out of its logs."""
     if isinstance(credentials, ApiKeyCredentials):
@@ -88,7 +101,7 @@ class CredentialsService:
         try:
             return self._create(name, credentials)
         except ClientError as exc:
-            if error_code(exc) not in ("ConflictException", "ValidationException"):
+            if not _name_taken(exc):
                 raise _scrubbed(exc) from None
         except BotoCoreError as exc:
             raise _scrubbed(exc) from None

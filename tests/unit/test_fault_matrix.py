@@ -508,24 +508,7 @@ class Expected:
 
 
 # Where the contract's 503/502 is not the answer, and why that is right.
-EXPECTED_INSTEAD: dict[tuple[str, str, str], Expected] = {
-    # The registry takes ValidationException from CreateXCredentialProvider
-    # as "that name exists" (what AgentCore Identity answers for a taken
-    # name) and updates the provider in place. In an update the provider
-    # does exist, so the update goes through.
-    ("update_tool", f"{AGENTCORE}.CreateApiKeyCredentialProvider", "validation"): Expected(
-        200, None, why="ValidationException on create means 'exists': updated in place"
-    ),
-    # In a create the provider does not exist: the update it falls back to
-    # answers ResourceNotFoundException, which is what the record and the
-    # envelope name.
-    ("create_tool", f"{AGENTCORE}.CreateApiKeyCredentialProvider", "validation"): Expected(
-        502,
-        "UpstreamError",
-        aws_code="ResourceNotFoundException",
-        why="ValidationException on create means 'exists'; the fallback update finds none",
-    ),
-}
+EXPECTED_INSTEAD: dict[tuple[str, str, str], Expected] = {}
 # Removing the replaced spec object is cleanup after the update succeeded:
 # its failure does not undo the update, which answers 200.
 for _fault in FAULTS:
