@@ -118,36 +118,3 @@ def test_process_killed_after_delete_call_is_finished_by_replay(registry: Regist
     assert resumed["status"] == 200
     assert registry.gateway_record(created["gateway_id"])["status"] == "DELETED"
     assert registry.agentcore_gateways() == []
-
-
-def test_concurrent_creates_of_one_name_have_one_winner(registry: Registry) -> None:
-    script = (
-        "import json,sys\n"
-        "from handlers import dispatch\n"
-        "from services.runtime import build_runtime\n"
-        "print(json.dumps(dispatch(json.loads(sys.argv[1]), None, build_runtime())))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda'}{os.pathsep}{ROOT}"}
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                script,
-                json.dumps(event("create_gateway", {"name": "contested"})),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    statuses = sorted(
-        json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1])["status"]
-        for p in processes
-    )
-
-    assert statuses == [201, 409, 409, 409]
-    assert [g["name"] for g in registry.agentcore_gateways()] == ["contested"]
