@@ -134,15 +134,50 @@ def recover(call: Call, taken: dict[str, Any]) -> Result:
     reconcile): the spec and secrets were not kept, so a create is adopted
     only if AgentCore made the target (S3 object and provider come first),
     else it fails and what it made is removed; a half-done update is rolled
-    back."""
+    back, in AgentCore too."""
     status = taken.get("status")
     if status == "DELETING":
         return _drive_delete(call, taken)
     if status == "PENDING":
         return _adopt_or_fail(call, taken)
+    return _roll_back_update(call, taken)
+
+
+def _roll_back_update(call: Call, taken: dict[str, Any]) -> Result:
+    """The update's secrets are not kept, so it cannot be finished: put the
+    target back to what the record says (AgentCore may have taken the new
+    spec or description already), then drop the pending change. The new
+    spec object is then a leftover that reconcile's sweep removes."""
+    pending = dict(taken.get("pending") or {})
+    message = "the update was interrupted and its data is not kept; send it again"
+    if any(f in pending for f in ("description", "spec", "credentials")):
+        agentcore = dict(taken.get("agentcore") or {})
+        gateway_ac, target_id = str(agentcore.get("gateway_id")), str(agentcore.get("target_id"))
+        try:
+            answer = _targets(call).update_gateway_target(
+                gateway_ac,
+                target_id,
+                name=taken["name"],
+                description=taken.get("description"),
+                s3_uri=str((taken.get("spec") or {}).get("s3_uri")),
+                credentials=target_credentials(dict(taken.get("credentials") or {})),
+            )
+            _targets(call).wait_until_settled(
+                gateway_ac,
+                target_id,
+                answer,
+                deadline=call.poll_deadline,
+                clock=call.runtime.clock,
+                sleep=call.runtime.sleep,
+            )
+        except RegistryError as exc:
+            lifecycle.pause(call, TOOL, taken, exc, "UpdateGatewayTarget")
+            raise
+    if "credentials" in pending:
+        # Providers are updated in place: the new secret may already be in it.
+        message += " (its credential provider may already hold the new secret)"
     lost = UpstreamUnavailableError(
-        "the update was interrupted and its data is not kept; send it again",
-        [{"service": "registry", "code": "UpdateInterrupted", "message": ""}],
+        message, [{"service": "registry", "code": "UpdateInterrupted", "message": ""}]
     )
     rolled = _transition(
         call,

@@ -859,6 +859,41 @@ def _check_paused(flow: Flow, record: dict[str, Any], before: dict[str, Any] | N
             assert record.get(attr) == before.get(attr), f"{attr} changed by a paused update"
 
 
+_AFTER_CHANGE = {"create": "PENDING", "update": "ACTIVE", "delete": "DELETING"}
+
+
+def expected_record(flow: Flow, operation: str, fault: str, want: Expected) -> str:
+    """The state the record under test must be left in, as a short label
+    (the matrix in docs/reliability.md is these labels)."""
+    op_name = operation.split(".")[1]
+    position = flow.operations.index(operation)
+    is_first_write = position == flow.untouched and op_name == "TransactWriteItems"
+    if want.code is None:
+        return "DELETED" if flow.kind == "delete" else "ACTIVE"
+    if position < flow.untouched or (is_first_write and fault != "timeout"):
+        # The fault struck before the flow's first write: nothing changed.
+        return "no record" if flow.kind == "create" else "unchanged"
+    if is_first_write:
+        # DynamoDB applied the first write, the answer was lost: the flow
+        # cannot know it holds the record, so it writes nothing more; the
+        # lease runs out at the invocation's deadline.
+        return f"{_AFTER_CHANGE[flow.kind]}, leased"
+    if _paused(flow, op_name, fault):
+        return f"{_AFTER_CHANGE[flow.kind]}, paused"
+    if flow.kind == "create":
+        # The call may have been applied, or AgentCore is still working:
+        # PENDING for a resume rather than a guess.
+        may_be_done = fault == "timeout" or (fault in UNAVAILABLE and op_name.startswith("Get"))
+        return "PENDING" if may_be_done else "FAILED"
+    if flow.kind == "update":
+        # A refused update keeps the record's values (the gateway or target
+        # still serves its previous configuration).
+        return "ACTIVE, previous values"
+    # A delete AgentCore may have applied stays DELETING until the same
+    # request (or reconcile) finds out; a refused one is as it was.
+    return "DELETING" if fault in UNAVAILABLE else "previous status"
+
+
 def _check_subject(
     flow: Flow,
     operation: str,
@@ -871,32 +906,26 @@ def _check_subject(
 ) -> None:
     """The record under test tells the truth about what happened to it."""
     service, op_name = operation.split(".")
-    position = flow.operations.index(operation)
-    is_first_write = position == flow.untouched and op_name == "TransactWriteItems"
+    label = expected_record(flow, operation, fault, want)
     if want.code is None:
         assert record is not None
-        assert record["status"] in ("ACTIVE", "DELETED"), record["status"]
+        assert record["status"] == label, record["status"]
         assert "lease" not in record
         return
-    if position < flow.untouched or (is_first_write and fault != "timeout"):
-        # The fault struck before the flow's first write: nothing changed.
-        if flow.kind == "create":
-            assert record is None, "a refused first write left a record"
-        else:
-            assert record is not None
-            assert before is not None
-            assert record["version"] == before["version"], "the record changed"
-            assert not touched_by(record, request_id)
+    if label == "no record":
+        assert record is None, "a refused first write left a record"
         return
     assert record is not None, "the record under test vanished"
+    assert before is not None or flow.kind == "create"
+    if label == "unchanged":
+        assert before is not None
+        assert record["version"] == before["version"], "the record changed"
+        assert not touched_by(record, request_id)
+        return
     assert touched_by(record, request_id), "the flow went on without recording it"
     status = record["status"]
-    if is_first_write:
-        # DynamoDB applied the first write, the answer was lost: the flow
-        # cannot know it holds the record, so it writes nothing more. The
-        # lease runs out at the invocation's deadline and the same request
-        # then resumes (phase two of the test).
-        assert status == {"create": "PENDING", "update": "ACTIVE", "delete": "DELETING"}[flow.kind]
+    if label.endswith(", leased"):
+        assert status == _AFTER_CHANGE[flow.kind], status
         assert record.get("lease", {}).get("request_id") == request_id
         return
     error = record.get("last_error")
@@ -906,43 +935,17 @@ def _check_subject(
     assert error["step"] == step, error
     assert error["at"]
     assert "lease" not in record, "the lease outlived the request"
-    _check_outcome(flow, op_name, fault, record, before)
-
-
-def _check_outcome(
-    flow: Flow,
-    op_name: str,
-    fault: str,
-    record: dict[str, Any],
-    before: dict[str, Any] | None,
-) -> None:
-    """The state a failed call after the first write leaves the record in."""
-    status = record["status"]
-    if _paused(flow, op_name, fault):
+    if label.endswith(", paused"):
         _check_paused(flow, record, before)
-        return
-    if flow.kind == "create":
-        if fault == "timeout" or (fault in UNAVAILABLE and op_name.startswith("Get")):
-            # The call may have been applied, or AgentCore is still working:
-            # PENDING for a resume rather than a guess.
-            assert status == "PENDING", status
-        else:
-            assert status == "FAILED", status
-    elif flow.kind == "update":
-        # A refused update keeps the record's values (the gateway or target
-        # still serves its previous configuration).
-        assert status == "ACTIVE", status
+    elif label == "previous status":
+        assert status == (before or {}).get("status"), status
+        assert record.get("agentcore") == (before or {}).get("agentcore")
+    else:
+        assert status == label.split(",")[0], status
+    if label == "ACTIVE, previous values":
         assert before is not None
         for attr in _COMPARED:
             assert record.get(attr) == before.get(attr), f"{attr} changed by a failed update"
-    elif fault in UNAVAILABLE:
-        # AgentCore may have deleted it: DELETING until the same request
-        # (or reconcile) finds out.
-        assert status == "DELETING", status
-    else:
-        # Refused: the resource is as it was, and so is the record.
-        assert status == (before or {}).get("status"), status
-        assert record.get("agentcore") == (before or {}).get("agentcore")
 
 
 def assert_contract_envelope(response: dict[str, Any], want: Expected, aws_code: str) -> None:

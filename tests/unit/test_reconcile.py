@@ -312,3 +312,45 @@ def test_a_failed_creates_provider_is_removed_and_a_dead_creates_is_kept(
     ] == [("credential-provider", f"registry-{failed_id}", "deleted")]
     assert {name for _, name in provider_secrets()} == {f"registry-{dead_id}"}
     assert [k for k in spec_keys(registry) if f"/{dead_id}/" in k] == dead_objects
+
+
+def test_interrupted_tool_update_is_rolled_back_in_agentcore_too(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = registry.invoke(create_tool_event(gateway, description="v1"))["data"]
+    newer = copy.deepcopy(PETS)
+    newer["info"]["version"] = "2.0.0"
+    evt = event(
+        "update_tool",
+        {
+            "tool_id": tool["tool_id"],
+            "gateway_id": gateway["gateway_id"],
+            "description": "v2",
+            "source": {"type": "inline", "spec": newer},
+        },
+    )
+    # AgentCore took the update, then the process died.
+    crash(registry, "after-call.bedrock-agentcore-control.UpdateGatewayTarget", evt)
+    [target] = targets(registry, gateway)
+    served = registry.runtime.agentcore.get_gateway_target(
+        gatewayIdentifier=gateway["agentcore"]["gateway_id"], targetId=target["targetId"]
+    )
+    assert served["description"] == "v2"
+
+    report = reconcile(registry, dry_run=False)
+
+    record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["status"] == "ACTIVE"
+    assert record["last_error"]["code"] == "UpdateInterrupted"
+    assert "pending" not in record
+    served = registry.runtime.agentcore.get_gateway_target(
+        gatewayIdentifier=gateway["agentcore"]["gateway_id"], targetId=target["targetId"]
+    )
+    # AgentCore serves what the record says again, and the new spec object,
+    # which nothing reads now, is swept.
+    assert served["description"] == "v1"
+    uri = served["targetConfiguration"]["mcp"]["openApiSchema"]["s3"]["uri"]
+    assert uri == record["spec"]["s3_uri"] == tool["spec"]["s3_uri"]
+    assert spec_keys(registry) == [tool["spec"]["s3_key"]]
+    assert [f["finding"] for f in report["findings"]] == ["interrupted", "leftover"]
