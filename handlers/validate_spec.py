@@ -9,7 +9,7 @@ from services.tools.spec_pipeline import inspect
 
 @action("validate_spec", model=ValidateSpecData, mutating=False)
 def validate_spec(call: Call, data: ValidateSpecData) -> Result:
-    loaded, report = inspect(call, data.source, target_name=data.target_name, existing_targets=0)
+    loaded, checked = inspect(call, data.source, target_name=data.target_name, existing_targets=0)
     return Result(
-        200, {**report.to_dict(), "source": loaded.description, "size_bytes": len(loaded.raw)}
+        200, {**checked.to_dict(), "source": loaded.description, "size_bytes": len(loaded.raw)}
     )

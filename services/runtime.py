@@ -4,6 +4,11 @@ Built once per Lambda container (on the first invoke, not at import, so a
 misconfigured function still answers with a clean `ConfigurationError`).
 Clients are created on first use: a gateway action never pays for an S3
 client. Tests and the local runner hand in their own clock and sleep.
+
+`fetch_policy` is for tests only (services/tools/url_fetch.py says why): a
+test sets it to fetch specs from its own HTTPS server on 127.0.0.1. Nothing
+else sets it: no request field, no setting or environment variable, not
+`build_runtime`. None means the production rule, no exceptions.
 """
 
 from __future__ import annotations
@@ -12,12 +17,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from services.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from services.tools.url_fetch import FetchPolicy
 
 # botocore's standard retry mode: exponential backoff with jitter on throttling
 # and 5xx, 3 attempts in all. Timeouts are short enough that a stuck call
@@ -39,6 +47,8 @@ class Runtime:
     # Seconds to hold a lease (and to poll) when there is no Lambda context
     # telling how much time is left, as in the local runner.
     default_budget_seconds: float = 120.0
+    # Test-only exceptions to the spec URL rules (see the module doc).
+    fetch_policy: FetchPolicy | None = None
     _extra_clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:

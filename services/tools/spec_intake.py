@@ -19,7 +19,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,6 +35,8 @@ from services.tools.models import (
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
+
+    from services.tools.url_fetch import FetchPolicy
 
 JSON_MEDIA_TYPE = "application/json"
 YAML_MEDIA_TYPE = "application/yaml"
@@ -66,14 +68,19 @@ def load_spec(
     *,
     s3_reader: Callable[[str], bytes] | None = None,
     fetcher: Callable[[str], bytes] | None = None,
+    fetch_policy: FetchPolicy | None = None,
 ) -> LoadedSpec:
-    """Read, size-check and parse the spec that `source` names."""
+    """Read, size-check and parse the spec that `source` names.
+
+    `fetch_policy` is the test-only exception list of `url_fetch`
+    (`Runtime.fetch_policy`); None is the production rule: none.
+    """
     if isinstance(source, InlineSource):
         return _from_inline(source)
     if isinstance(source, FileSource):
         return _from_file(source)
     if isinstance(source, UrlSource):
-        return _from_url(source, fetcher)
+        return _from_url(source, fetcher, fetch_policy)
     if isinstance(source, S3Source):
         return _from_s3(source, s3_reader)
     return _from_api_info(source)
@@ -109,11 +116,15 @@ def _from_file(source: FileSource) -> LoadedSpec:
     return _from_bytes(raw, {"type": "file", "filename": source.filename}, where)
 
 
-def _from_url(source: UrlSource, fetcher: Callable[[str], bytes] | None) -> LoadedSpec:
+def _from_url(
+    source: UrlSource,
+    fetcher: Callable[[str], bytes] | None,
+    fetch_policy: FetchPolicy | None,
+) -> LoadedSpec:
     if fetcher is None:
         from services.tools.url_fetch import fetch_spec
 
-        fetcher = fetch_spec
+        fetcher = fetch_spec if fetch_policy is None else partial(fetch_spec, policy=fetch_policy)
     raw = fetcher(source.url)
     return _from_bytes(raw, {"type": "url", "url": _public_url(source.url)}, "source.url")
 

@@ -1,10 +1,12 @@
 """From a tool's `source` to the spec a target serves, checked before any write.
 
 Every source form goes through one pipeline: intake (parse safely, fetch
-safely), validation (openapi-spec-validator, then AgentCore Gateway's own
-rules), then the published document (only the operations that will be
-served) as canonical JSON bytes with their sha256. The spec machinery is
-imported here, lazily: gateway actions never load it.
+safely), normalization (spec_normalize: what can be rewritten without
+changing the meaning, such as an `allOf` of objects or the spec's own
+security), validation of the normalized document (openapi-spec-validator,
+then AgentCore Gateway's own rules), then the published document (only the
+operations that will be served) as canonical JSON bytes with their sha256.
+The spec machinery is imported here, lazily: gateway actions never load it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from services.context import Call
 from services.errors import ForbiddenError
@@ -21,7 +23,30 @@ from services.tools.models import MAX_SPEC_BYTES, S3Source
 
 if TYPE_CHECKING:
     from services.tools.spec_intake import LoadedSpec
+    from services.tools.spec_normalize import Note
     from services.tools.spec_validation import SpecReport
+
+# A tool record keeps at most this many normalization notes (a DynamoDB item
+# holds 400 KB; a large spec can have hundreds); validate_spec lists them all.
+MAX_RECORDED_NOTES = 100
+# Likewise for the operations on_unsupported "exclude" left out.
+MAX_RECORDED_EXCLUDED = 300
+
+
+@dataclass(frozen=True)
+class CheckedSpec:
+    """The report on the normalized document (its `document` is what would
+    be published) and the normalization notes about what it publishes."""
+
+    report: SpecReport
+    normalized: tuple[Note, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `validate_spec` action's answer, without its source."""
+        return {
+            **self.report.to_dict(),
+            "normalized": [note.to_dict() for note in self.normalized],
+        }
 
 
 @dataclass(frozen=True)
@@ -32,6 +57,7 @@ class PreparedSpec:
     report: SpecReport
     description: dict[str, Any]
     options: dict[str, Any]
+    normalized: tuple[Note, ...] = ()
 
     def record(self, s3_uri: str | None, s3_key: str | None) -> dict[str, Any]:
         """The record's `spec` attribute."""
@@ -45,6 +71,18 @@ class PreparedSpec:
             "openapi_version": self.report.openapi_version,
             "operations": list(self.report.published_operations),
             "size_bytes": len(self.body),
+            "normalized": [n.to_dict() for n in self.normalized[:MAX_RECORDED_NOTES]],
+            "normalized_count": len(self.normalized),
+            # What on_unsupported "exclude" left out, and why (rule names;
+            # validate_spec gives each finding in full).
+            "excluded": [
+                {
+                    "operation": op.operation_id or f"{op.method} {op.path}",
+                    "rules": sorted({f.rule for f in op.findings}),
+                }
+                for op in self.report.left_out[:MAX_RECORDED_EXCLUDED]
+            ],
+            "excluded_count": len(self.report.left_out),
         }
 
 
@@ -82,25 +120,31 @@ def prepare(
         and options(source) == current.get("options")
     ):
         return None
-    report = _validate(loaded, source, target_name=target_name, existing_targets=existing_targets)
-    report.raise_for_errors()
-    body = json.dumps(report.document, sort_keys=True, separators=(",", ":")).encode()
+    checked = _check(loaded, source, target_name=target_name, existing_targets=existing_targets)
+    checked.report.raise_for_errors()
+    # One rule for every hash: `sha256` (the S3 key's, the one reconcile
+    # compares with S3's checksum, the one update_tool compares to skip a
+    # write) is of exactly the bytes stored and served: the published
+    # document, normalized, as canonical JSON. `source_sha256` is of the
+    # bytes as received, to skip the whole pipeline when they come again.
+    body = json.dumps(checked.report.document, sort_keys=True, separators=(",", ":")).encode()
     return PreparedSpec(
         body=body,
         sha256=hashlib.sha256(body).hexdigest(),
         source_sha256=hashlib.sha256(loaded.raw).hexdigest(),
-        report=report,
+        report=checked.report,
         description=loaded.description,
         options=options(source),
+        normalized=checked.normalized,
     )
 
 
 def inspect(
     call: Call, source: Any, *, target_name: str, existing_targets: int
-) -> tuple[LoadedSpec, SpecReport]:
+) -> tuple[LoadedSpec, CheckedSpec]:
     """Load `source` and report what AgentCore Gateway can serve of it."""
     loaded = _load(call, source)
-    return loaded, _validate(
+    return loaded, _check(
         loaded, source, target_name=target_name, existing_targets=existing_targets
     )
 
@@ -116,15 +160,17 @@ def _load(call: Call, source: Any) -> LoadedSpec:
             raise ForbiddenError(f"the upload {key} does not belong to team {team!r}")
         return spec_bucket(call).read_upload(key, MAX_SPEC_BYTES)
 
-    return load_spec(source, s3_reader=read_upload if isinstance(source, S3Source) else None)
+    return load_spec(
+        source,
+        s3_reader=read_upload if isinstance(source, S3Source) else None,
+        fetch_policy=call.runtime.fetch_policy,
+    )
 
 
-def _validate(
+def _check(
     loaded: LoadedSpec, source: Any, *, target_name: str, existing_targets: int
-) -> SpecReport:
-    from services.tools.spec_validation import validate_spec
-
-    return validate_spec(
+) -> CheckedSpec:
+    return check(
         loaded.document,
         target_name=target_name,
         include_operations=source.include_operations,
@@ -133,3 +179,36 @@ def _validate(
         existing_targets=existing_targets,
         size_bytes=len(loaded.raw),
     )
+
+
+def check(
+    document: dict[str, Any],
+    *,
+    target_name: str,
+    include_operations: list[str] | None = None,
+    exclude_operations: list[str] | None = None,
+    on_unsupported: Literal["fail", "exclude"] = "fail",
+    existing_targets: int = 0,
+    size_bytes: int | None = None,
+) -> CheckedSpec:
+    """Normalize a parsed spec, then check it against AgentCore Gateway's rules.
+
+    The whole document is normalized (tens of milliseconds on the largest
+    specs, against seconds of validation), before include/exclude select
+    operations: normalizing changes no meaning, so it does not matter which
+    comes first, and the notes kept are those about what is published.
+    """
+    from services.tools.spec_normalize import normalize_spec, published_notes
+    from services.tools.spec_validation import validate_spec
+
+    normalized, notes = normalize_spec(document)
+    report = validate_spec(
+        normalized,
+        target_name=target_name,
+        include_operations=include_operations,
+        exclude_operations=exclude_operations,
+        on_unsupported=on_unsupported,
+        existing_targets=existing_targets,
+        size_bytes=size_bytes,
+    )
+    return CheckedSpec(report, tuple(published_notes(notes, report.document, normalized)))

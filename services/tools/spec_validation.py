@@ -180,6 +180,9 @@ class SpecReport:
     # else a copy with only the published operations. Shares unchanged
     # subtrees with the input: treat it as read-only.
     document: dict[str, Any]
+    # Selected operations left out because of their own findings (only under
+    # on_unsupported "exclude": under "fail" they are errors instead).
+    left_out: tuple[OperationReport, ...] = ()
 
     def ok(self) -> bool:
         return not self.errors
@@ -321,6 +324,7 @@ def _assemble(
         warnings=tuple(warnings),
         published_operations=tuple(op.operation_id for op in published if op.operation_id),
         document=spec.filtered({op.ident for op in published}),
+        left_out=tuple(reports[op.ident] for op in selected if op not in published),
     )
 
 

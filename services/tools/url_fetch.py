@@ -19,6 +19,24 @@ name whose DNS answers 10.0.0.5. Each hop is therefore checked the same way:
 
 Every refusal is a `SpecFetchError` saying why, without the resolved address
 (which would tell the caller about our network) or the URL's query.
+
+`FetchPolicy` exists for tests only. A test that serves a spec from a real
+HTTPS server on 127.0.0.1 needs two of the rules above relaxed for that one
+server: its address is loopback and its port is not 443. A policy names
+exact (loopback address, port) pairs; for a hop whose every address is
+named with that hop's port, and for no other, the address refusal and the
+port-443 rule are skipped, and its `ca_bundle` (the test's own CA) is what
+verifies the certificate. Everything else holds for every hop: https only,
+no user info, each redirect vetted again, the byte cap, the deadline, the
+content type, and the certificate checked against the host name.
+
+No request can reach a policy. `fetch_spec` defaults to `NO_EXCEPTIONS`
+(nothing allowed, the system's CA bundle); the only other value comes from
+`Runtime.fetch_policy`, an attribute that nothing but code sets: the
+request models have no such field, `Settings` reads no such variable, and
+`build_runtime` leaves it unset. A policy also refuses to name anything
+but a loopback address, so even a misplaced one can never open a private
+network, the instance metadata address or a public host with a custom CA.
 """
 
 from __future__ import annotations
@@ -73,6 +91,39 @@ _HOST_NAME = re.compile(r"^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?$")
 
 
 @dataclass(frozen=True)
+class FetchPolicy:
+    """Test-only exceptions to the address and port rules (see the module doc).
+
+    `allowed_endpoints` holds (loopback address, port) pairs; `ca_bundle` is
+    a PEM file that verifies the certificates of those endpoints only.
+    """
+
+    allowed_endpoints: frozenset[tuple[str, int]] = frozenset()
+    ca_bundle: str | None = None
+
+    def __post_init__(self) -> None:
+        canonical: set[tuple[str, int]] = set()
+        for address, port in self.allowed_endpoints:
+            parsed = ipaddress.ip_address(address)  # ValueError for a host name
+            if not parsed.is_loopback:
+                raise ValueError(f"a fetch policy may allow loopback addresses only, not {address}")
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+                raise ValueError(f"invalid port {port!r} in a fetch policy")
+            canonical.add((str(parsed), port))
+        object.__setattr__(self, "allowed_endpoints", frozenset(canonical))
+
+    def allows(self, address: IPAddress, port: int) -> bool:
+        return (str(address), port) in self.allowed_endpoints
+
+    def names_port(self, port: int) -> bool:
+        return any(allowed_port == port for _, allowed_port in self.allowed_endpoints)
+
+
+# What every request gets: no exceptions, the system's CA bundle.
+NO_EXCEPTIONS = FetchPolicy()
+
+
+@dataclass(frozen=True)
 class Hop:
     """One checked URL: where to connect and what to call the host."""
 
@@ -80,6 +131,9 @@ class Hop:
     host: str  # ASCII host name (or address) for SNI, certificate and Host
     address: str  # the vetted address the connection goes to
     is_literal: bool  # the URL named an address, not a host name
+    # Verifies the server's certificate: True for the system's CA bundle, or
+    # the path of a FetchPolicy's bundle for an endpoint the policy allows.
+    verify: bool | str = True
 
 
 def fetch_spec(
@@ -91,6 +145,7 @@ def fetch_spec(
     resolver: Resolver = socket.getaddrinfo,
     session_factory: Callable[[], requests.Session] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    policy: FetchPolicy = NO_EXCEPTIONS,
 ) -> bytes:
     """The body of `url`; `timeout` is (connect, total) in seconds."""
     import requests
@@ -100,7 +155,7 @@ def fetch_spec(
     factory = session_factory or requests.Session
     current = url
     for hop in range(max_redirects + 1):
-        target = vet_url(current, resolver)
+        target = vet_url(current, resolver, policy)
         location, body = _get(target, factory, connect_timeout, deadline, max_bytes)
         if location is None:
             return body
@@ -113,8 +168,13 @@ def fetch_spec(
 # --- checking a URL ---------------------------------------------------------
 
 
-def vet_url(url: str, resolver: Resolver = socket.getaddrinfo) -> Hop:
-    """Check `url` and resolve its host once; refuse anything not public https."""
+def vet_url(
+    url: str, resolver: Resolver = socket.getaddrinfo, policy: FetchPolicy = NO_EXCEPTIONS
+) -> Hop:
+    """Check `url` and resolve its host once; refuse anything not public https.
+
+    `policy` may name loopback endpoints that pass as if public on port 443.
+    """
     if any(ch <= " " or ch in "\x7f\\" for ch in url):
         # Parsers disagree on spaces, controls and backslashes: refuse, don't guess.
         raise SpecFetchError("the spec URL holds spaces, control characters or backslashes")
@@ -128,7 +188,8 @@ def vet_url(url: str, resolver: Resolver = socket.getaddrinfo) -> Hop:
         port = parts.port
     except ValueError:
         raise SpecFetchError("the spec URL has an invalid port") from None
-    if port not in (None, _HTTPS_PORT):
+    port = _HTTPS_PORT if port is None else port
+    if port != _HTTPS_PORT and not policy.names_port(port):
         # Other ports are where internal services listen; public specs use 443.
         raise SpecFetchError("the spec URL must use port 443")
     host = parts.hostname or ""
@@ -138,16 +199,21 @@ def vet_url(url: str, resolver: Resolver = socket.getaddrinfo) -> Hop:
         addresses = _resolve(host, resolver)
     else:
         addresses = [literal]
-    for address in addresses:
-        reason = refusal_reason(address)
-        if reason is not None:
-            raise SpecFetchError(
-                f"the spec host {host} resolves to a {reason} address, which is never fetched"
-            )
+    allowed = all(policy.allows(address, port) for address in addresses)
+    if not allowed:
+        for address in addresses:
+            reason = refusal_reason(address)
+            if reason is not None:
+                raise SpecFetchError(
+                    f"the spec host {host} resolves to a {reason} address, which is never fetched"
+                )
+        if port != _HTTPS_PORT:
+            raise SpecFetchError("the spec URL must use port 443")
     # IPv4 first: a Lambda outside a dual-stack VPC has no IPv6 route.
     chosen = sorted(addresses, key=lambda a: a.version)[0]
     clean = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
-    return Hop(clean, host, str(chosen), literal is not None)
+    verify: bool | str = policy.ca_bundle if allowed and policy.ca_bundle else True
+    return Hop(clean, host, str(chosen), literal is not None, verify)
 
 
 def _literal_address(host: str) -> IPAddress | None:
@@ -279,7 +345,7 @@ def _send(
             headers=_headers(target),
             allow_redirects=False,
             stream=True,
-            verify=True,
+            verify=target.verify,
             timeout=timeout,
         )
     except requests.exceptions.SSLError:
