@@ -71,7 +71,7 @@ def install() -> None:
         botocore.handlers.BUILTIN_HANDLERS.append(entry)
 
 
-def _narrowed(config: pytest.Config) -> list[str]:
+def narrowed(config: pytest.Config) -> list[str]:
     """Why this run did not exercise the whole suite (empty when it did)."""
     reasons = []
     if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
@@ -120,7 +120,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "about": "AWS operations sent from inside handlers.dispatcher.dispatch"
         " (tests/iac/recorder.py)",
         "exit_status": int(exitstatus),
-        "narrowed_by": _narrowed(session.config),
+        "narrowed_by": narrowed(session.config),
         "tests_collected": session.testscollected,
         "operations": {key: sorted(parts) for key, parts in sorted(_operations.items())},
     }

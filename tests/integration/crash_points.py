@@ -1,0 +1,711 @@
+"""The crash matrix's parts (tests/integration/test_crash_matrix.py): the
+flows with every AWS call they send, the zygote that runs a request in a
+process that dies at one of those calls, and a view of the whole world
+(DynamoDB, AgentCore, AgentCore Identity, S3) read through the real APIs of
+the moto_server, with the promises it must keep once the crash is repaired.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import select
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from services.records import dynamo
+from services.tools.tool_flow import tool_id_for
+from tests.support import Registry, event
+
+ROOT = Path(__file__).resolve().parents[2]
+
+AGENTCORE = "bedrock-agentcore-control"
+DDB = "dynamodb"
+S3 = "s3"
+MOMENTS = ("before-call", "after-call")
+
+OLD_KEY = "crash-matrix-old-key-1"
+NEW_KEY = "crash-matrix-new-key-2"
+OAUTH_SECRET = "crash-matrix-oauth-secret"
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Pets", "version": "1.0.0"},
+    "servers": [{"url": "https://api.example.com"}],
+    "paths": {
+        "/pets": {"get": {"operationId": "listPets", "responses": {"200": {"description": "ok"}}}}
+    },
+}
+
+
+def spec(version: str = "1.0.0") -> dict[str, Any]:
+    document = copy.deepcopy(SPEC)
+    document["info"]["version"] = version
+    return {"type": "inline", "spec": document}
+
+
+def api_key(secret: str) -> dict[str, Any]:
+    return {"type": "api_key", "api_key": secret, "parameter_name": "X-API-Key"}
+
+
+OAUTH2: dict[str, Any] = {
+    "type": "oauth2",
+    "client_id": "agent",
+    "client_secret": OAUTH_SECRET,
+    "discovery_url": "https://idp.example.com/.well-known/openid-configuration",
+    "scopes": ["pets.read"],
+}
+
+
+# --- the flows -----------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """What a flow's setup made (in this process, before the crash)."""
+
+    registry: Registry
+    gateway: dict[str, Any] = field(default_factory=dict)
+    tool: dict[str, Any] = field(default_factory=dict)
+
+
+def make_gateway(ctx: Ctx) -> None:
+    response = ctx.registry.invoke(
+        event(
+            "create_gateway",
+            {"name": "payments-tools", "description": "v1", "tags": {"env": "prod", "owner": "a"}},
+        )
+    )
+    assert response["status"] == 201, response
+    ctx.gateway = response["data"]
+
+
+def make_gateway_and_tool(ctx: Ctx) -> None:
+    make_gateway(ctx)
+    response = ctx.registry.invoke(
+        event(
+            "create_tool",
+            {
+                "gateway_id": ctx.gateway["gateway_id"],
+                "name": "pets",
+                "description": "v1",
+                "source": spec(),
+                "credentials": api_key(OLD_KEY),
+            },
+        )
+    )
+    assert response["status"] == 201, response
+    ctx.tool = response["data"]
+
+
+def no_setup(ctx: Ctx) -> None:
+    return None
+
+
+def req_create_gateway(ctx: Ctx) -> dict[str, Any]:
+    return event(
+        "create_gateway",
+        {"name": "payments-tools", "description": "v1", "tags": {"env": "prod"}},
+    )
+
+
+def req_update_gateway(ctx: Ctx) -> dict[str, Any]:
+    # A description (UpdateGateway + its poll) and tags: TagResource for the
+    # new value, UntagResource for the dropped key.
+    return event(
+        "update_gateway",
+        {"gateway_id": ctx.gateway["gateway_id"], "description": "v2", "tags": {"env": "staging"}},
+    )
+
+
+def req_delete_gateway(ctx: Ctx) -> dict[str, Any]:
+    return event("delete_gateway", {"gateway_id": ctx.gateway["gateway_id"]})
+
+
+def req_delete_gateway_cascade(ctx: Ctx) -> dict[str, Any]:
+    return event("delete_gateway", {"gateway_id": ctx.gateway["gateway_id"], "cascade": True})
+
+
+def req_create_tool(ctx: Ctx) -> dict[str, Any]:
+    return event(
+        "create_tool",
+        {
+            "gateway_id": ctx.gateway["gateway_id"],
+            "name": "pets",
+            "description": "v1",
+            "source": spec(),
+            "credentials": api_key(OLD_KEY),
+        },
+    )
+
+
+def req_create_tool_oauth2(ctx: Ctx) -> dict[str, Any]:
+    return event(
+        "create_tool",
+        {
+            "gateway_id": ctx.gateway["gateway_id"],
+            "name": "pets",
+            "description": "v1",
+            "source": spec(),
+            "credentials": OAUTH2,
+        },
+    )
+
+
+def req_update_tool(ctx: Ctx) -> dict[str, Any]:
+    # A new spec (a new object, the old one removed after), a new secret (the
+    # provider is updated in place) and a description.
+    return event(
+        "update_tool",
+        {
+            "tool_id": ctx.tool["tool_id"],
+            "gateway_id": ctx.gateway["gateway_id"],
+            "description": "v2",
+            "source": spec("2.0.0"),
+            "credentials": api_key(NEW_KEY),
+        },
+    )
+
+
+def req_delete_tool(ctx: Ctx) -> dict[str, Any]:
+    return event(
+        "delete_tool", {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
+    )
+
+
+@dataclass(frozen=True)
+class Point:
+    """The n-th call of one AWS operation inside a flow."""
+
+    operation: str  # "service.Operation"
+    occurrence: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.operation.split('.', 1)[1]}#{self.occurrence}"
+
+
+@dataclass(frozen=True)
+class Flow:
+    kind: str  # create, update, delete
+    subject: str  # gateway, tool
+    setup: Callable[[Ctx], None]
+    request: Callable[[Ctx], dict[str, Any]]
+    # Every AWS call the flow's handler sends, in order, as a run without a
+    # crash sends them (test_the_lists_are_every_call_a_flow_sends checks it).
+    calls: tuple[str, ...]
+
+    def points(self) -> list[Point]:
+        seen: Counter[str] = Counter()
+        points = []
+        for operation in self.calls:
+            seen[operation] += 1
+            points.append(Point(operation, seen[operation]))
+        return points
+
+
+_GET_ITEM = f"{DDB}.GetItem"
+_QUERY = f"{DDB}.Query"
+_TRANSACT = f"{DDB}.TransactWriteItems"
+
+
+def _create_tool(provider: str) -> tuple[str, ...]:
+    return (
+        _GET_ITEM,  # the ledger: is this a replay?
+        _GET_ITEM,  # the gateway
+        _QUERY,  # how many tools it has
+        _TRANSACT,  # PENDING, name claim, ledger
+        f"{S3}.PutObject",  # the spec
+        f"{AGENTCORE}.Create{provider}CredentialProvider",
+        f"{AGENTCORE}.CreateGatewayTarget",
+        f"{AGENTCORE}.GetGatewayTarget",
+        _TRANSACT,  # ACTIVE, ledger completed
+    )
+
+
+# The calls of a run without faults. No flow sends PutItem (every put is in a
+# TransactWriteItems) or UpdateItem (only a flow that pauses writes one), nor
+# HeadObject (only reconcile's drift check): the list test proves it.
+FLOWS: dict[str, Flow] = {
+    "create_gateway": Flow(
+        "create",
+        "gateway",
+        no_setup,
+        req_create_gateway,
+        (
+            _TRANSACT,  # PENDING, name claim, ledger
+            f"{AGENTCORE}.CreateGateway",
+            f"{AGENTCORE}.GetGateway",
+            _TRANSACT,  # ACTIVE, ledger completed
+        ),
+    ),
+    "update_gateway": Flow(
+        "update",
+        "gateway",
+        make_gateway,
+        req_update_gateway,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # lease + pending change, ledger
+            f"{AGENTCORE}.UpdateGateway",
+            f"{AGENTCORE}.GetGateway",
+            f"{AGENTCORE}.TagResource",
+            f"{AGENTCORE}.UntagResource",
+            _TRANSACT,  # the change applied, ledger completed
+        ),
+    ),
+    "delete_gateway": Flow(
+        "delete",
+        "gateway",
+        make_gateway,
+        req_delete_gateway,
+        (
+            _GET_ITEM,  # the record
+            _QUERY,  # its live tools
+            _TRANSACT,  # DELETING, ledger
+            f"{AGENTCORE}.DeleteGateway",
+            f"{AGENTCORE}.GetGateway",
+            _TRANSACT,  # DELETED, name released, ledger completed
+        ),
+    ),
+    "delete_gateway_cascade": Flow(
+        "delete",
+        "gateway",
+        make_gateway_and_tool,
+        req_delete_gateway_cascade,
+        (
+            _GET_ITEM,  # the gateway
+            _QUERY,  # how many live tools
+            _QUERY,  # the live tools
+            _GET_ITEM,  # the tool
+            _TRANSACT,  # the tool DELETING (its own request id), ledger
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
+            f"{S3}.DeleteObject",
+            _TRANSACT,  # the tool DELETED
+            f"{AGENTCORE}.ListGatewayTargets",
+            _TRANSACT,  # the gateway DELETING, ledger
+            f"{AGENTCORE}.DeleteGateway",
+            f"{AGENTCORE}.GetGateway",
+            _TRANSACT,  # the gateway DELETED
+        ),
+    ),
+    "create_tool": Flow("create", "tool", make_gateway, req_create_tool, _create_tool("ApiKey")),
+    "create_tool_oauth2": Flow(
+        "create", "tool", make_gateway, req_create_tool_oauth2, _create_tool("Oauth2")
+    ),
+    "update_tool": Flow(
+        "update",
+        "tool",
+        make_gateway_and_tool,
+        req_update_tool,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # lease + pending change, ledger
+            f"{S3}.PutObject",  # the new spec, beside the old one
+            # The provider exists: its create answers ConflictException and
+            # the flow updates it in place.
+            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
+            f"{AGENTCORE}.UpdateApiKeyCredentialProvider",
+            f"{AGENTCORE}.UpdateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # the change applied, ledger completed
+            f"{S3}.DeleteObject",  # the replaced spec
+        ),
+    ),
+    "delete_tool": Flow(
+        "delete",
+        "tool",
+        make_gateway_and_tool,
+        req_delete_tool,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # DELETING, ledger
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
+            f"{S3}.DeleteObject",
+            _TRANSACT,  # DELETED, name released, ledger completed
+        ),
+    ),
+}
+
+
+# --- the zygote ----------------------------------------------------------------
+
+
+@dataclass
+class ChildOutcome:
+    exit_code: int
+    response: dict[str, Any] | None
+    calls: list[str]
+    seconds: float
+    log: str
+
+
+class Zygote:
+    """One pre-warmed `crash_invoke --zygote` process: each run forks a child
+    that builds a fresh runtime and runs one request, dying at `point`."""
+
+    def __init__(self, workdir: Path) -> None:
+        self._workdir = workdir
+        self._runs = 0
+        env = {**os.environ, "PYTHONPATH": f"{ROOT / 'lambda'}{os.pathsep}{ROOT}"}
+        self._stderr = (workdir / "zygote.err").open("wb")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.crash_invoke", "--zygote"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
+        ready = self._read(120.0)
+        assert "ready" in ready, ready
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        stdout = self._process.stdout
+        assert stdout is not None
+        readable, _, _ = select.select([stdout], [], [], timeout)
+        if not readable:
+            raise TimeoutError(f"the zygote did not answer in {timeout}s")
+        line = stdout.readline()
+        if not line:
+            raise RuntimeError(
+                f"the zygote died: {(self._workdir / 'zygote.err').read_text()[-2000:]}"
+            )
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def run(self, evt: dict[str, Any], point: tuple[str, Point] | None = None) -> ChildOutcome:
+        """Run `evt` in a fresh child, with the environment of this moment
+        (the test's tables, bucket and endpoint); die at `point` (a moment
+        and a Point) if given."""
+        self._runs += 1
+        log = self._workdir / "child.log"
+        request = {
+            "event": evt,
+            "env": dict(os.environ),
+            "point": [point[0], point[1].operation, point[1].occurrence] if point else None,
+            "log": str(log),
+        }
+        stdin = self._process.stdin
+        assert stdin is not None
+        stdin.write(json.dumps(request) + "\n")
+        stdin.flush()
+        answer = self._read(180.0)
+        child = answer.get("answer") or {}
+        return ChildOutcome(
+            exit_code=int(answer["exit"]),
+            response=child.get("response"),
+            calls=list(child.get("calls") or []),
+            seconds=float(answer["seconds"]),
+            log=log.read_text() if log.exists() else "",
+        )
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._stderr.close()
+
+
+# --- the world -------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    gateways: dict[str, dict[str, Any]]  # record id -> record
+    gateway_claims: dict[str, str]  # name -> claimed_by
+    ledger: dict[str, dict[str, Any]]  # request id -> ledger entry
+    tools: dict[str, dict[str, Any]]  # tool id -> record
+    tool_claims: dict[tuple[str, str], str]  # (gateway id, name) -> claimed_by
+    agentcore: dict[str, dict[str, Any]]  # AgentCore gateway id -> GetGateway + tags
+    targets: dict[tuple[str, str], dict[str, Any]]  # (AgentCore gateway, target) -> target
+    providers: dict[str, str]  # provider name -> "api_key" / "oauth2"
+    objects: set[str]  # spec bucket keys
+
+    def records(self) -> list[dict[str, Any]]:
+        return [*self.gateways.values(), *self.tools.values()]
+
+
+def scan(registry: Registry, table: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = registry.runtime.dynamodb.scan(**request)
+        items.extend(dynamo.deserialize(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def providers(registry: Registry) -> dict[str, str]:
+    """Every credential provider: name -> "api_key" / "oauth2"."""
+    control = registry.runtime.agentcore
+    found = {}
+    for kind, operation in (
+        ("api_key", "list_api_key_credential_providers"),
+        ("oauth2", "list_oauth2_credential_providers"),
+    ):
+        for page in control.get_paginator(operation).paginate():
+            for provider in page.get("credentialProviders", []):
+                found[str(provider["name"])] = kind
+    return found
+
+
+def world(registry: Registry) -> World:
+    """Everything, through the moto_server's APIs."""
+    settings = registry.settings
+    gateways, gateway_claims, ledger = {}, {}, {}
+    for item in scan(registry, settings.gateways_table_name):
+        key = str(item["gateway_id"])
+        if item.get("record_type") == "gateway":
+            gateways[key] = item
+        elif key.startswith("name#"):
+            gateway_claims[key.removeprefix("name#")] = str(item["claimed_by"])
+        elif key.startswith("request#"):
+            ledger[key.removeprefix("request#")] = item
+    tools, tool_claims = {}, {}
+    for item in scan(registry, settings.tools_table_name):
+        key = str(item["tool_id"])
+        if item.get("record_type") == "tool":
+            tools[key] = item
+        elif key.startswith("name#"):
+            _, gateway_id, name = key.split("#", 2)
+            tool_claims[(gateway_id, name)] = str(item["claimed_by"])
+    control = registry.runtime.agentcore
+    agentcore, targets = {}, {}
+    for summary in control.list_gateways().get("items", []):
+        gid = str(summary["gatewayId"])
+        remote = dict(control.get_gateway(gatewayIdentifier=gid))
+        remote["tags"] = control.list_tags_for_resource(resourceArn=remote["gatewayArn"]).get(
+            "tags", {}
+        )
+        agentcore[gid] = remote
+        for target in control.list_gateway_targets(gatewayIdentifier=gid).get("items", []):
+            tid = str(target["targetId"])
+            targets[(gid, tid)] = dict(
+                control.get_gateway_target(gatewayIdentifier=gid, targetId=tid)
+            )
+    listed = registry.runtime.s3.list_objects_v2(Bucket=settings.spec_bucket_name)
+    objects = {str(o["Key"]) for o in listed.get("Contents", [])}
+    return World(
+        gateways,
+        gateway_claims,
+        ledger,
+        tools,
+        tool_claims,
+        agentcore,
+        targets,
+        providers(registry),
+        objects,
+    )
+
+
+def wipe(registry: Registry) -> None:
+    """Forget every item, spec object, gateway, target and provider (the
+    tables, bucket and role stay: making them costs more than a case)."""
+    settings = registry.settings
+    dynamodb = registry.runtime.dynamodb
+    for table, keys in (
+        (settings.gateways_table_name, ("gateway_id",)),
+        (settings.tools_table_name, ("tool_id", "gateway_id")),
+    ):
+        items = dynamodb.scan(TableName=table, ProjectionExpression=", ".join(keys)).get(
+            "Items", []
+        )
+        for start in range(0, len(items), 25):
+            dynamodb.batch_write_item(
+                RequestItems={
+                    table: [{"DeleteRequest": {"Key": i}} for i in items[start : start + 25]]
+                }
+            )
+    s3 = registry.runtime.s3
+    listed = s3.list_objects_v2(Bucket=settings.spec_bucket_name).get("Contents", [])
+    if listed:
+        s3.delete_objects(
+            Bucket=settings.spec_bucket_name,
+            Delete={"Objects": [{"Key": o["Key"]} for o in listed]},
+        )
+    control = registry.runtime.agentcore
+    for summary in control.list_gateways().get("items", []):
+        gid = summary["gatewayId"]
+        for target in control.list_gateway_targets(gatewayIdentifier=gid).get("items", []):
+            control.delete_gateway_target(gatewayIdentifier=gid, targetId=target["targetId"])
+        control.delete_gateway(gatewayIdentifier=gid)
+    for name, kind in providers(registry).items():
+        if kind == "api_key":
+            control.delete_api_key_credential_provider(name=name)
+        else:
+            control.delete_oauth2_credential_provider(name=name)
+
+
+FINAL = ("ACTIVE", "DELETED", "FAILED")
+LIVE = ("PENDING", "ACTIVE", "DELETING")
+
+
+def _served_uri(target: dict[str, Any]) -> str:
+    return str(target["targetConfiguration"]["mcp"]["openApiSchema"]["s3"]["uri"])
+
+
+def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per promise
+    """Every way the world is not settled and consistent once a crash was
+    repaired: records in a final state, one AgentCore resource per live
+    record and none for the others, no credential provider or spec object
+    that no live record uses, claims and ledger in step."""
+    problems: list[str] = []
+    for record in w.records():
+        ident = record.get("tool_id") or record["gateway_id"]
+        if record["status"] not in FINAL:
+            problems.append(f"{ident} is {record['status']}, not settled")
+        if record.get("lease"):
+            problems.append(f"{ident} keeps a lease")
+        if record.get("pending") is not None:
+            problems.append(f"{ident} keeps a pending change")
+        if record["status"] == "FAILED":
+            error = record.get("last_error") or {}
+            if not (error.get("code") and error.get("message") and error.get("step")):
+                problems.append(f"{ident} is FAILED without its reason: {error}")
+    for request_id, entry in w.ledger.items():
+        if entry.get("state") != "COMPLETED":
+            problems.append(f"request {request_id} is {entry.get('state')} in the ledger")
+
+    # Gateways against AgentCore.
+    owner_of: dict[str, str] = {}
+    for gid, record in w.gateways.items():
+        ac_id = (record.get("agentcore") or {}).get("gateway_id")
+        remote = w.agentcore.get(str(ac_id)) if ac_id else None
+        if record["status"] == "ACTIVE":
+            if remote is None:
+                problems.append(f"gateway {gid} is ACTIVE but AgentCore has no gateway {ac_id}")
+                continue
+            owner_of[str(ac_id)] = gid
+            if remote.get("status") != "READY":
+                problems.append(f"gateway {gid}: AgentCore says {remote.get('status')}")
+            if (remote.get("description") or None) != (record.get("description") or None):
+                problems.append(
+                    f"gateway {gid} says description {record.get('description')!r}, "
+                    f"AgentCore serves {remote.get('description')!r}"
+                )
+            if dict(remote.get("tags") or {}) != dict(record.get("tags") or {}):
+                problems.append(
+                    f"gateway {gid} says tags {record.get('tags')}, AgentCore has {remote['tags']}"
+                )
+        claimed = w.gateway_claims.get(str(record["name"])) == gid
+        if record["status"] == "ACTIVE" and not claimed:
+            problems.append(f"gateway {gid} is ACTIVE without its name claim")
+        if record["status"] != "ACTIVE" and claimed:
+            problems.append(f"gateway {gid} is {record['status']} but claims its name")
+    for name, owner in w.gateway_claims.items():
+        if (w.gateways.get(owner) or {}).get("status") not in LIVE:
+            problems.append(f"gateway name {name!r} is claimed by {owner}, which is not live")
+    names = Counter(str(remote.get("name")) for remote in w.agentcore.values())
+    problems += [f"AgentCore has {n} gateways named {name}" for name, n in names.items() if n > 1]
+    for ac_id, remote in w.agentcore.items():
+        if ac_id not in owner_of:
+            problems.append(
+                f"AgentCore gateway {ac_id} ({remote.get('name')}) has no ACTIVE record: orphan"
+            )
+
+    # Tools against targets, providers and spec objects.
+    target_owner: dict[tuple[str, str], str] = {}
+    provider_owner: dict[str, str] = {}
+    object_owner: dict[str, str] = {}
+    for tid, record in w.tools.items():
+        ac = record.get("agentcore") or {}
+        key = (str(ac.get("gateway_id")), str(ac.get("target_id")))
+        creds = record.get("credentials") or {}
+        spec_key = (record.get("spec") or {}).get("s3_key")
+        claimed = w.tool_claims.get((record["gateway_id"], record["name"])) == tid
+        if record["status"] == "ACTIVE" and not claimed:
+            problems.append(f"tool {tid} is ACTIVE without its name claim")
+        if record["status"] != "ACTIVE":
+            if claimed:
+                problems.append(f"tool {tid} is {record['status']} but claims its name")
+            continue
+        target = w.targets.get(key)
+        if target is None:
+            problems.append(f"tool {tid} is ACTIVE but AgentCore has no target {key}")
+        else:
+            target_owner[key] = tid
+            if target.get("status") != "READY":
+                problems.append(f"tool {tid}: its target is {target.get('status')}")
+            if _served_uri(target) != (record.get("spec") or {}).get("s3_uri"):
+                problems.append(
+                    f"tool {tid} says spec {(record.get('spec') or {}).get('s3_uri')}, "
+                    f"the target reads {_served_uri(target)}"
+                )
+            if (target.get("description") or None) != (record.get("description") or None):
+                problems.append(
+                    f"tool {tid} says description {record.get('description')!r}, "
+                    f"the target has {target.get('description')!r}"
+                )
+            arns = [
+                next(iter(c["credentialProvider"].values())).get("providerArn")
+                for c in target.get("credentialProviderConfigurations", [])
+                if "credentialProvider" in c
+            ]
+            if arns != ([creds["provider_arn"]] if creds.get("provider_arn") else []):
+                problems.append(f"tool {tid}: the target uses providers {arns}, not the record's")
+        if creds.get("type") in ("api_key", "oauth2"):
+            name = str(creds.get("provider_name"))
+            if w.providers.get(name) != creds["type"]:
+                problems.append(f"tool {tid} is ACTIVE but its {creds['type']} provider is gone")
+            provider_owner[name] = tid
+        if spec_key not in w.objects:
+            problems.append(f"tool {tid} is ACTIVE but its spec object {spec_key} is gone")
+        object_owner[str(spec_key)] = tid
+    for (gateway_id, name), owner in w.tool_claims.items():
+        if (w.tools.get(owner) or {}).get("status") not in LIVE:
+            problems.append(f"tool name {gateway_id}/{name} is claimed by {owner}, not live")
+    target_names = Counter((gid, str(t.get("name"))) for (gid, _), t in w.targets.items())
+    problems += [
+        f"AgentCore gateway {gid} has {n} targets named {name}"
+        for (gid, name), n in target_names.items()
+        if n > 1
+    ]
+    for key, target in w.targets.items():
+        if key not in target_owner:
+            problems.append(f"target {key} ({target.get('name')}) has no ACTIVE tool: orphan")
+        uri = _served_uri(target)
+        if uri.split("/", 3)[3] not in w.objects:
+            problems.append(f"target {key} reads {uri}, which is not in the bucket")
+    for name, kind in w.providers.items():
+        if name not in provider_owner:
+            tool = w.tools.get(name.removeprefix("registry-")) or {}
+            problems.append(
+                f"{kind} credential provider {name} has no ACTIVE tool "
+                f"(its tool is {tool.get('status', 'missing')}): orphan"
+            )
+    for obj in sorted(w.objects):
+        if obj.startswith("specs/") and obj not in object_owner:
+            tool = w.tools.get(obj.split("/")[2]) or {}
+            problems.append(
+                f"spec object {obj} is no ACTIVE tool's spec "
+                f"(its tool is {tool.get('status', 'missing')}): orphan"
+            )
+    return problems
+
+
+def create_subject_id(flow: Flow, evt: dict[str, Any]) -> str | None:
+    """The record a create under test makes (its id derives from the request)."""
+    if flow.kind != "create":
+        return None
+    if flow.subject == "tool":
+        return tool_id_for(str(evt["request_id"]))
+    from services.gateway.gateway_flow import gateway_id_for
+
+    return gateway_id_for(str(evt["request_id"]))
