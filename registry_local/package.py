@@ -11,11 +11,20 @@ Builds `dist/registry-lambda.zip`, the file Terraform deploys
   prints a fresh one);
 - boto3 and botocore bundled on purpose: the runtime's own copy may predate
   the `bedrock-agentcore-control` service. botocore's `data/` is pruned to
-  the service models in `BOTOCORE_SERVICES`.
+  the service models in `BOTOCORE_SERVICES`;
+- bytecode, compiled by an interpreter of the runtime's version
+  (`runtime_python`): Lambda's `/var/task` is read only, so a zip without
+  it compiles every module it imports on every cold start (docs/benchmarks.md).
+  Our code keeps its `.py` (tracebacks quote it) with the bytecode in
+  `__pycache__/<module>.cpython-312.pyc`; the dependencies ship `<module>.pyc`
+  in place of their `.py` (sourceless: with their source too the zip would
+  be over our 10 MB target).
 
 The zip is reproducible: the same sources and `LOCK` give the same bytes
-(entries sorted, every timestamp 1980-01-01, fixed permissions, no
-`__pycache__`/`.pyc`, no `RECORD`/`INSTALLER` files from pip).
+(entries sorted, every timestamp 1980-01-01, fixed permissions; bytecode
+that records its source's hash, not its mtime, and `/var/task/<path>` as
+its file name, and that Python never checks against the source
+(`UNCHECKED_HASH`); no `RECORD`/`INSTALLER` files from pip).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -105,6 +115,10 @@ CODE = (
     (ROOT / "handlers", "handlers"),
     (ROOT / "services", "services"),
 )
+
+# Where Lambda unpacks the zip: the file name the bytecode records (shown in
+# a traceback from a dependency, which ships no source).
+TASK_ROOT = "/var/task"
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
@@ -264,7 +278,7 @@ def _keep_dependency_file(relative: Path) -> bool:
     if parts[0] == "bin":  # console scripts (jp.py, dotenv): nothing runs them
         return False
     if "__pycache__" in parts or relative.suffix in {".pyc", ".pyo"}:
-        return False
+        return False  # pip's own bytecode, if any: compile_bytecode makes ours
     if parts[0].endswith(".dist-info") and relative.name in _PIP_INSTALL_FILES:
         return False
     if parts[:2] in {("botocore", "data"), ("boto3", "data")} and len(parts) > 3:
@@ -309,6 +323,93 @@ def package_files(site: Path) -> dict[str, Path]:
     return files
 
 
+def _cache_tag(python: str) -> str | None:
+    """The interpreter's bytecode tag (cpython-312), None if it does not run."""
+    try:
+        result = subprocess.run(
+            [python, "-c", "import sys; print(sys.implementation.cache_tag)"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def runtime_python(python_version: str = PYTHON_VERSION, given: str | None = None) -> str:
+    """An interpreter of the runtime's version, to compile the bytecode
+    (its format changes with every minor version): `given`, else this one,
+    else `python3.12` (or the runtime's version) on PATH."""
+    wanted = "cpython-" + python_version.replace(".", "")
+    if given is not None:
+        tag = _cache_tag(given)
+        if tag != wanted:
+            raise PackageError(f"{given} makes {tag or 'no'} bytecode; the runtime needs {wanted}")
+        return given
+    for candidate in (sys.executable, shutil.which(f"python{python_version}")):
+        if candidate and _cache_tag(candidate) == wanted:
+            return candidate
+    raise PackageError(
+        f"the bytecode must be compiled by python{python_version} (the Lambda runtime's): "
+        f"put it on PATH or name it with --python"
+    )
+
+
+# Run by the runtime's interpreter: (source, bytecode file, recorded name) on stdin.
+_COMPILE = """
+import json, py_compile, sys
+for source, cfile, dfile in json.load(sys.stdin):
+    py_compile.compile(source, cfile=cfile, dfile=dfile, doraise=True, optimize=0,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+"""
+
+
+def _is_code(arcname: str) -> bool:
+    return arcname.split("/", 1)[0] in {arc for _, arc in CODE}
+
+
+def compile_bytecode(files: dict[str, Path], python: str, workdir: Path) -> dict[str, Path]:
+    """`files` with their bytecode: our code gains `__pycache__/<module>.<tag>.pyc`
+    beside each `.py`; a dependency's `.py` is replaced by its `.pyc`."""
+    tag = _cache_tag(python)
+    out: dict[str, Path] = {}
+    jobs: list[tuple[str, str, str]] = []
+    for arcname, source in files.items():
+        if not arcname.endswith(".py"):
+            out[arcname] = source
+            continue
+        if _is_code(arcname):
+            out[arcname] = source
+            folder, _, name = arcname.rpartition("/")
+            compiled = f"{folder}/" if folder else ""
+            compiled += f"__pycache__/{name.removesuffix('.py')}.{tag}.pyc"
+        else:
+            compiled = arcname.removesuffix(".py") + ".pyc"
+        if compiled in files:
+            raise PackageError(f"{compiled}: shipped by a dependency and compiled from {arcname}")
+        target = workdir / compiled
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out[compiled] = target
+        jobs.append((str(source), str(target), f"{TASK_ROOT}/{arcname}"))
+    # One process, the files in order; a fixed hash seed on top of 3.12's
+    # deterministic marshal: the same sources give the same bytes.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    result = subprocess.run(
+        [python, "-s", "-c", _COMPILE],
+        input=json.dumps(sorted(jobs)),
+        env={**env, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PackageError(f"compiling the bytecode failed: {result.stderr[-2000:]}")
+    return out
+
+
 def _directories(arcnames: list[str]) -> set[str]:
     directories = set()
     for arcname in arcnames:
@@ -344,13 +445,17 @@ def build(
     *,
     platform: str = PLATFORM,
     python_version: str = PYTHON_VERSION,
+    python: str | None = None,
 ) -> BuildReport:
+    """`python`: the interpreter that compiles the bytecode (see `runtime_python`)."""
+    compiler = runtime_python(python_version, python)
     with tempfile.TemporaryDirectory(prefix="registry-package-") as tmp:
         site = Path(tmp) / "site"
         pip_install(site, project_dependencies(), platform=platform, python_version=python_version)
         installed = installed_distributions(site)
         check_lock(installed)
-        write_zip(package_files(site), output)
+        files = compile_bytecode(package_files(site), compiler, Path(tmp) / "bytecode")
+        write_zip(files, output)
 
     data = output.read_bytes()
     with zipfile.ZipFile(output) as archive:
@@ -402,6 +507,11 @@ def main(argv: list[str] | None = None) -> int:
         default="x86_64",
         help="terraform's lambda_architecture (default: %(default)s)",
     )
+    parser.add_argument(
+        "--python",
+        help="the interpreter that compiles the bytecode: the runtime's version "
+        "(default: this one if it is, else python3.12 on PATH)",
+    )
     parser.add_argument("--json", action="store_true", help="print the build report as JSON")
     parser.add_argument(
         "--resolve",
@@ -419,7 +529,12 @@ def main(argv: list[str] | None = None) -> int:
         print("LOCK = (\n" + "".join(f'    "{pin}",\n' for pin in pins) + ")")
         return 0
     try:
-        report = build(args.output.resolve(), platform=platform, python_version=python_version)
+        report = build(
+            args.output.resolve(),
+            platform=platform,
+            python_version=python_version,
+            python=args.python,
+        )
     except PackageError as exc:
         print(f"package: {exc}", file=sys.stderr)
         return 1

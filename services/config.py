@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import os
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from services.errors import ConfigurationError
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """What Terraform sets on the function (and the local runner sets for you).
+
+    A plain pydantic model of the environment (`load_settings` hands it
+    `os.environ`): pydantic-settings would read the same variables but costs
+    a cold start about 30 ms of imports (docs/benchmarks.md).
 
     `AWS_ENDPOINT_URL` is not here on purpose: it is botocore's own switch and
     botocore reads it itself.
     """
 
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=True)
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     gateways_table_name: str = Field(alias="GATEWAYS_TABLE_NAME", min_length=3)
     tools_table_name: str = Field(alias="TOOLS_TABLE_NAME", min_length=3)
@@ -38,7 +43,7 @@ ENVIRONMENT_VARIABLES = (
 
 def load_settings() -> Settings:
     try:
-        return Settings()
+        return Settings.model_validate(dict(os.environ))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -1,5 +1,6 @@
 """The deployment package (registry_local/package.py): what goes in, that it
-is reproducible, and that it runs on its own, as Lambda runs it."""
+is reproducible, that it ships bytecode for the runtime, and that it runs on
+its own, as Lambda runs it."""
 
 from __future__ import annotations
 
@@ -70,6 +71,15 @@ paths:
 """
 
 
+@pytest.fixture(scope="session")
+def package(tmp_path_factory: pytest.TempPathFactory, runtime_python: str) -> pkg.BuildReport:
+    """The package, built once per session (pip needs PyPI), its bytecode
+    compiled by the runtime's interpreter (conftest's `runtime_python`)."""
+    return pkg.build(
+        tmp_path_factory.mktemp("package") / "registry-lambda.zip", python=runtime_python
+    )
+
+
 def entries(report: pkg.BuildReport) -> list[zipfile.ZipInfo]:
     with zipfile.ZipFile(report.path) as archive:
         return archive.infolist()
@@ -112,9 +122,8 @@ def test_zip_holds_the_entry_point_beside_the_packages_and_their_dependencies(
     assert (ROOT / "lambda" / "app.py").read_bytes() == zipfile.ZipFile(package.path).read("app.py")
     assert code <= set(names)
     assert {
-        "boto3/__init__.py",
-        "pydantic/__init__.py",
-        "aws_lambda_powertools/__init__.py",
+        "boto3/__init__.pyc",
+        "pydantic/__init__.pyc",
     } <= set(names)
     assert not [n for n in names if n.split("/")[0] in {"registry_local", "tests", "lambda", "bin"}]
 
@@ -131,10 +140,49 @@ def test_zip_is_normalised(package: pkg.BuildReport) -> None:
         pkg.EXECUTABLE_MODE,
         pkg.DIRECTORY_MODE,
     }
-    assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
+    # Bytecode caches are our code's only (the dependencies ship sourceless .pyc).
+    caches = {n for n in names if "__pycache__" in n}
+    assert {n for n in caches if n.split("/")[0] not in {"handlers", "services"}} == {
+        "__pycache__/",
+        f"__pycache__/app.cpython-{pkg.PYTHON_VERSION.replace('.', '')}.pyc",
+    }
+    assert not [n for n in names if n.endswith(".pyo")]
     assert not [
         n for n in names if ".dist-info/" in n and n.rsplit("/", 1)[-1] in {"RECORD", "INSTALLER"}
     ]
+
+
+def test_every_module_ships_bytecode_for_the_runtime(
+    package: pkg.BuildReport, runtime_python: str
+) -> None:
+    """Our code: its .py and __pycache__/<module>.cpython-312.pyc; the
+    dependencies: <module>.pyc in place of their .py. Every .pyc is for the
+    runtime's version and checked by nothing (PEP 552 unchecked hash: no
+    timestamp, and /var/task is read only anyway)."""
+    magic = subprocess.run(
+        [runtime_python, "-c", "import importlib.util; print(importlib.util.MAGIC_NUMBER.hex())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    tag = "cpython-" + pkg.PYTHON_VERSION.replace(".", "")
+    with zipfile.ZipFile(package.path) as archive:
+        names = archive.namelist()
+        headers = {n: archive.read(n)[:8] for n in names if n.endswith(".pyc")}
+    code = [
+        n
+        for n in names
+        if n.endswith(".py") and n.split("/")[0] in {"app.py", "handlers", "services"}
+    ]
+
+    assert [n for n in names if n.endswith(".py")] == code  # no dependency source
+    for name in code:
+        folder, _, module = name.rpartition("/")
+        cached = f"{folder}/__pycache__/" if folder else "__pycache__/"
+        assert f"{cached}{module.removesuffix('.py')}.{tag}.pyc" in names, name
+    assert len(headers) > 500
+    assert {h[:4].hex() for h in headers.values()} == {magic}
+    assert {int.from_bytes(h[4:8], "little") for h in headers.values()} == {0b01}
 
 
 def test_botocore_data_keeps_only_the_services_the_code_uses(package: pkg.BuildReport) -> None:
@@ -162,8 +210,10 @@ def test_size_is_within_lambda_limits_and_our_target(package: pkg.BuildReport) -
     assert package.sha256 == hashlib.sha256(Path(package.path).read_bytes()).hexdigest()
 
 
-def test_build_is_reproducible(package: pkg.BuildReport, tmp_path: Path) -> None:
-    again = pkg.build(tmp_path / "again.zip")
+def test_build_is_reproducible(
+    package: pkg.BuildReport, tmp_path: Path, runtime_python: str
+) -> None:
+    again = pkg.build(tmp_path / "again.zip", python=runtime_python)
 
     assert again.sha256 == package.sha256
     assert Path(again.path).read_bytes() == Path(package.path).read_bytes()
@@ -176,6 +226,15 @@ def test_scripts_package_is_the_builder() -> None:
 
 
 # It runs as built
+
+
+def tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root: (size, mtime in ns)."""
+    return {
+        p.relative_to(root).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
 
 
 def invoke_package(
@@ -213,6 +272,7 @@ def test_unpacked_zip_runs_the_gateway_lifecycle_in_a_clean_python(
     unpacked = tmp_path / "task"
     with zipfile.ZipFile(package.path) as archive:
         archive.extractall(unpacked)
+    shipped = tree(unpacked)
     moto_server.reset()
     env = bootstrap(moto_server.endpoint_url, prefix=f"pkg-{uuid.uuid4().hex[:8]}")
     # The function's whole environment: what bootstrap returns (as Terraform
@@ -289,5 +349,8 @@ def test_unpacked_zip_runs_the_gateway_lifecycle_in_a_clean_python(
         assert not [p for p in run["sys_path"] if "site-packages" in p]
         assert run["boto3"] == [
             package.distributions["boto3"],
-            str(unpacked / "boto3" / "__init__.py"),
+            str(unpacked / "boto3" / "__init__.pyc"),
         ]
+    # Every module came from the bytecode shipped: a module compiled from
+    # source would have written its __pycache__ file (the runs may write).
+    assert tree(unpacked) == shipped
