@@ -13,6 +13,7 @@ import os
 import uuid
 from typing import Any
 
+import requests
 import yaml
 
 from registry_local.bootstrap import bootstrap
@@ -51,6 +52,8 @@ def _summary(response: dict[str, Any]) -> dict[str, Any]:
             summary["error"]["details"] = error["details"][:3]
     elif "items" in record:
         summary["items"] = [(i["name"], i["status"]) for i in record["items"]]
+    elif "fields" in record:
+        summary.update(key=record["key"], expires_at=record["expires_at"])
     elif "errors" in record:
         summary["errors"] = [f"{e['rule']} at {e['path']}" for e in record["errors"]]
     else:
@@ -165,6 +168,41 @@ def run_demo() -> int:
             ),
         )
         print(f"   generated operations: {described['data']['spec']['operations']}")
+        # A spec too large for the invoke payload (6 MB) goes to S3 first.
+        pets_json = json.dumps(PETSTORE).encode()
+        upload = _step(
+            "create_upload_url: a presigned S3 POST for a large spec",
+            _event("create_upload_url", {"filename": "pets.json", "size_bytes": len(pets_json)}),
+        )
+        posted = requests.post(
+            upload["data"]["url"],
+            data=upload["data"]["fields"],
+            files={"file": ("pets.json", pets_json)},
+            timeout=30,
+        )
+        print(f"   uploaded {len(pets_json)} bytes: HTTP {posted.status_code}")
+        _step(
+            "create_tool from the uploaded spec (source type s3)",
+            _event(
+                "create_tool",
+                {
+                    "gateway_id": gateway_id,
+                    "name": "pets-uploaded",
+                    "source": {"type": "s3", "key": upload["data"]["key"]},
+                },
+            ),
+        )
+        _step(
+            "create_tool from a URL aimed at the instance metadata address: 422, never fetched",
+            _event(
+                "create_tool",
+                {
+                    "gateway_id": gateway_id,
+                    "name": "metadata",
+                    "source": {"type": "url", "url": "https://169.254.169.254/openapi.json"},
+                },
+            ),
+        )
         _step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
         private = {**PETSTORE, "servers": [{"url": "http://10.0.0.1"}]}
         _step(
