@@ -215,7 +215,7 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
             action=spec.name,
             request_id=request.request_id,
             actor=request.actor,
-            request_hash=request_hash(spec.name, data, request.request_id),
+            request_hash=request_hash(spec.name, data, request.request_id, request.actor),
             deadline=now + remaining,
         )
         logger.info(

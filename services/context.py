@@ -17,8 +17,10 @@ from services.runtime import Runtime
 DEADLINE_MARGIN_SECONDS = 5.0
 
 
-def request_hash(action: str, data: BaseModel, salt: str | None) -> str:
-    """Fingerprint of what a request asks: its action and canonical data.
+def request_hash(action: str, data: BaseModel, salt: str | None, actor: Actor | None = None) -> str:
+    """Fingerprint of what a request asks: who (user and team), its action
+    and canonical data. The same request id from someone else is another
+    request (409 IdempotencyConflict), never a replay of their outcome.
 
     Secrets count (another API key is another request) but only as a hash
     salted with the request id, so the stored fingerprint reveals nothing.
@@ -31,7 +33,11 @@ def request_hash(action: str, data: BaseModel, salt: str | None) -> str:
         raise TypeError(type(value).__name__)
 
     canonical = json.dumps(
-        {"action": action, "data": data.model_dump(mode="python", by_alias=True)},
+        {
+            "action": action,
+            "actor": [actor.user, actor.team] if actor else None,
+            "data": data.model_dump(mode="python", by_alias=True),
+        },
         sort_keys=True,
         separators=(",", ":"),
         default=secret,

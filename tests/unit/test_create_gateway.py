@@ -78,6 +78,19 @@ def test_same_request_id_with_other_data_is_idempotency_conflict(registry: Regis
     assert len(registry.agentcore_gateways()) == 1
 
 
+def test_same_request_from_another_actor_is_a_conflict_not_a_replay(registry: Registry) -> None:
+    evt = create()
+    registry.invoke(evt)
+    someone_else = {**evt, "actor": {"user": "mallory@example.com", "team": "payments"}}
+    response = registry.invoke(someone_else)
+
+    # Not the first caller's outcome (their record) replayed to another actor.
+    assert response["status"] == 409
+    assert response["error"]["code"] == "IdempotencyConflict"
+    assert response["data"] is None
+    assert len(registry.agentcore_gateways()) == 1
+
+
 def test_request_id_of_another_action_is_idempotency_conflict(registry: Registry) -> None:
     first = registry.invoke(create())
     reused = event(
