@@ -53,11 +53,11 @@ import pytest
 from registry_local.bootstrap import bootstrap
 from registry_local.moto_server import MotoServer
 from tests.conftest import settings_for
+from tests.flows import Ctx
 from tests.integration.crash_invoke import CRASH_EXIT_CODE, DONE_EXIT_CODE
 from tests.integration.crash_points import (
     FLOWS,
     MOMENTS,
-    Ctx,
     Flow,
     Point,
     World,

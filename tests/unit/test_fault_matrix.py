@@ -53,10 +53,9 @@ leaves exactly one leftover, which `reconcile` removes.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -73,6 +72,19 @@ from services.runtime import Runtime
 from services.s3.s3_service import spec_key
 from services.tools.tool_flow import tool_id_for
 from tests.conftest import settings_for
+from tests.flows import (
+    Ctx,
+    make_gateway,
+    make_gateway_and_tool,
+    no_setup,
+    req_create_gateway,
+    req_create_tool,
+    req_delete_gateway,
+    req_delete_gateway_cascade,
+    req_delete_tool,
+    req_update_gateway,
+    req_update_tool,
+)
 from tests.support import (
     ADMIN,
     FakeClock,
@@ -86,30 +98,6 @@ from tests.support import (
 AGENTCORE = "bedrock-agentcore-control"
 DDB = "dynamodb"
 S3 = "s3"
-
-OLD_KEY = "fault-matrix-old-key-1"
-NEW_KEY = "fault-matrix-new-key-2"
-
-SPEC: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "Pets", "version": "1.0.0"},
-    "servers": [{"url": "https://api.example.com"}],
-    "paths": {
-        "/pets": {
-            "get": {
-                "operationId": "listPets",
-                "responses": {"200": {"description": "ok"}},
-            }
-        }
-    },
-}
-
-
-def spec(version: str = "1.0.0") -> dict[str, Any]:
-    document = copy.deepcopy(SPEC)
-    document["info"]["version"] = version
-    return {"type": "inline", "spec": document}
-
 
 # --- one emulated AWS for the module, wiped between cases ----------------------
 
@@ -256,106 +244,6 @@ def inject(registry: Registry, operation: str, fault: str) -> list[str]:
 # --- the flows -----------------------------------------------------------------
 
 
-@dataclass
-class Ctx:
-    registry: Registry
-    gateway: dict[str, Any] = field(default_factory=dict)
-    tool: dict[str, Any] = field(default_factory=dict)
-
-
-def make_gateway(ctx: Ctx, **data: Any) -> None:
-    response = ctx.registry.invoke(
-        event("create_gateway", {"name": "payments-tools", "description": "v1", **data})
-    )
-    assert response["status"] == 201, response
-    ctx.gateway = response["data"]
-
-
-def make_tool(ctx: Ctx) -> None:
-    response = ctx.registry.invoke(
-        event(
-            "create_tool",
-            {
-                "gateway_id": ctx.gateway["gateway_id"],
-                "name": "pets",
-                "description": "v1",
-                "source": spec(),
-                "credentials": {"type": "api_key", "api_key": OLD_KEY},
-            },
-        )
-    )
-    assert response["status"] == 201, response
-    ctx.tool = response["data"]
-
-
-def setup_nothing(ctx: Ctx) -> None:
-    return None
-
-
-def setup_gateway(ctx: Ctx) -> None:
-    make_gateway(ctx, tags={"env": "prod", "owner": "payments"})
-
-
-def setup_gateway_and_tool(ctx: Ctx) -> None:
-    make_gateway(ctx)
-    make_tool(ctx)
-
-
-def req_create_gateway(ctx: Ctx) -> dict[str, Any]:
-    return event("create_gateway", {"name": "payments-tools", "description": "v1"})
-
-
-def req_update_gateway(ctx: Ctx) -> dict[str, Any]:
-    # A description (UpdateGateway + poll) and tags (TagResource for the new,
-    # UntagResource for the dropped key): every call an update can make.
-    return event(
-        "update_gateway",
-        {"gateway_id": ctx.gateway["gateway_id"], "description": "v2", "tags": {"env": "staging"}},
-    )
-
-
-def req_delete_gateway(ctx: Ctx) -> dict[str, Any]:
-    return event("delete_gateway", {"gateway_id": ctx.gateway["gateway_id"]})
-
-
-def req_delete_gateway_cascade(ctx: Ctx) -> dict[str, Any]:
-    return event("delete_gateway", {"gateway_id": ctx.gateway["gateway_id"], "cascade": True})
-
-
-def req_create_tool(ctx: Ctx) -> dict[str, Any]:
-    return event(
-        "create_tool",
-        {
-            "gateway_id": ctx.gateway["gateway_id"],
-            "name": "pets",
-            "description": "v1",
-            "source": spec(),
-            "credentials": {"type": "api_key", "api_key": OLD_KEY},
-        },
-    )
-
-
-def req_update_tool(ctx: Ctx) -> dict[str, Any]:
-    # A new spec (PutObject, and DeleteObject of the old one), a new secret
-    # (the provider is updated in place) and a description.
-    return event(
-        "update_tool",
-        {
-            "tool_id": ctx.tool["tool_id"],
-            "gateway_id": ctx.gateway["gateway_id"],
-            "description": "v2",
-            "source": spec("2.0.0"),
-            "credentials": {"type": "api_key", "api_key": NEW_KEY},
-        },
-    )
-
-
-def req_delete_tool(ctx: Ctx) -> dict[str, Any]:
-    return event(
-        "delete_tool", {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
-    )
-
-
 @dataclass(frozen=True)
 class Flow:
     kind: str  # create, update, delete
@@ -375,7 +263,7 @@ FLOWS: dict[str, Flow] = {
     "create_gateway": Flow(
         "create",
         "gateway",
-        setup_nothing,
+        no_setup,
         req_create_gateway,
         (
             f"{DDB}.TransactWriteItems",
@@ -387,7 +275,7 @@ FLOWS: dict[str, Flow] = {
     "update_gateway": Flow(
         "update",
         "gateway",
-        setup_gateway,
+        make_gateway,
         req_update_gateway,
         (
             f"{DDB}.GetItem",
@@ -402,7 +290,7 @@ FLOWS: dict[str, Flow] = {
     "delete_gateway": Flow(
         "delete",
         "gateway",
-        setup_gateway,
+        make_gateway,
         req_delete_gateway,
         (
             f"{DDB}.GetItem",
@@ -416,7 +304,7 @@ FLOWS: dict[str, Flow] = {
     "delete_gateway_cascade": Flow(
         "delete",
         "gateway",
-        setup_gateway_and_tool,
+        make_gateway_and_tool,
         req_delete_gateway_cascade,
         (
             f"{DDB}.GetItem",
@@ -451,7 +339,7 @@ FLOWS: dict[str, Flow] = {
     "update_tool": Flow(
         "update",
         "tool",
-        setup_gateway_and_tool,
+        make_gateway_and_tool,
         req_update_tool,
         (
             f"{DDB}.GetItem",
@@ -470,7 +358,7 @@ FLOWS: dict[str, Flow] = {
     "delete_tool": Flow(
         "delete",
         "tool",
-        setup_gateway_and_tool,
+        make_gateway_and_tool,
         req_delete_tool,
         (
             f"{DDB}.GetItem",
