@@ -362,6 +362,8 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
     table = tool_flow.TOOL.table(call)
     bucket = spec_bucket(call)
     for key in bucket.spec_keys():
+        if _out_of_time(call, report):
+            return
         parts = key.removeprefix(SPECS_PREFIX).split("/")
         if len(parts) != 3:
             continue  # not a key the registry writes
@@ -379,6 +381,8 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
         )
     providers = CredentialsService(call.runtime.agentcore)
     for name, kind in providers.list_providers(PROVIDER_PREFIX):
+        if _out_of_time(call, report):
+            return
         record = store.get_by_partition(table, "tool_id", name.removeprefix(PROVIDER_PREFIX))
         used = ((record or {}).get("credentials") or {}).get("provider_name") == name
         _settle(
@@ -391,6 +395,15 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
             delete_orphans=delete_orphans,
             remove=lambda n=name, k=kind: providers.delete_provider(n, k),
         )
+
+
+def _out_of_time(call: Call, report: Report) -> bool:
+    """The sweep stops before the Lambda's deadline; the next run sweeps again
+    (it holds no position: each run looks at everything)."""
+    if call.now() <= call.deadline - _STOP_MARGIN_SECONDS:
+        return False
+    report.add("sweep", "-", "incomplete", "none: stopped before the deadline", done=False)
+    return True
 
 
 def _spec_keys_used(record: dict[str, Any] | None) -> set[str]:

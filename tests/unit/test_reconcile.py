@@ -354,3 +354,23 @@ def test_interrupted_tool_update_is_rolled_back_in_agentcore_too(
     assert uri == record["spec"]["s3_uri"] == tool["spec"]["s3_uri"]
     assert spec_keys(registry) == [tool["spec"]["s3_key"]]
     assert [f["finding"] for f in report["findings"]] == ["interrupted", "leftover"]
+
+
+def test_the_sweep_stops_before_the_deadline_and_the_next_run_sweeps(registry: Registry) -> None:
+    bucket = registry.settings.spec_bucket_name
+    stray = f"specs/gw-00000000000000000000/tl-00000000000000000000/{'0' * 64}.json"
+    registry.runtime.s3.put_object(Bucket=bucket, Key=stray, Body=b"{}")
+
+    class AlmostOut:
+        def get_remaining_time_in_millis(self) -> int:
+            return 5_000
+
+    stopped = reconcile(registry, context=AlmostOut(), dry_run=False, delete_orphans=True)
+    assert [(f["kind"], f["finding"]) for f in stopped["findings"]] == [("sweep", "incomplete")]
+    assert spec_keys(registry) == [stray]
+
+    swept = reconcile(registry, dry_run=False, delete_orphans=True)
+    assert [(f["kind"], f["finding"], f["action"]) for f in swept["findings"]] == [
+        ("spec-object", "orphan", "deleted")
+    ]
+    assert spec_keys(registry) == []
