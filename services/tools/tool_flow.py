@@ -83,6 +83,33 @@ def _targets(call: Call) -> ToolsService:
     return ToolsService(call.runtime.agentcore)
 
 
+def _settled(call: Call, gateway_ac: str, target_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """Poll the target until it leaves CREATING/UPDATING, within this call's budget."""
+    return _targets(call).wait_until_settled(
+        gateway_ac,
+        target_id,
+        answer,
+        deadline=call.poll_deadline,
+        clock=call.runtime.clock,
+        sleep=call.runtime.sleep,
+    )
+
+
+def _put_target(
+    call: Call, record: dict[str, Any], *, description: Any, s3_uri: str, described: dict[str, Any]
+) -> dict[str, Any]:
+    """UpdateGatewayTarget of the record's target with this configuration."""
+    agentcore = dict(record.get("agentcore") or {})
+    return _targets(call).update_gateway_target(
+        str(agentcore.get("gateway_id")),
+        str(agentcore.get("target_id")),
+        name=record["name"],
+        description=description,
+        s3_uri=s3_uri,
+        credentials=target_credentials(described),
+    )
+
+
 def _providers(call: Call) -> CredentialsService:
     return CredentialsService(call.runtime.agentcore)
 
@@ -152,23 +179,16 @@ def _roll_back_update(call: Call, taken: dict[str, Any]) -> Result:
     message = "the update was interrupted and its data is not kept; send it again"
     if any(f in pending for f in ("description", "spec", "credentials")):
         agentcore = dict(taken.get("agentcore") or {})
-        gateway_ac, target_id = str(agentcore.get("gateway_id")), str(agentcore.get("target_id"))
         try:
-            answer = _targets(call).update_gateway_target(
-                gateway_ac,
-                target_id,
-                name=taken["name"],
+            answer = _put_target(
+                call,
+                taken,
                 description=taken.get("description"),
                 s3_uri=str((taken.get("spec") or {}).get("s3_uri")),
-                credentials=target_credentials(dict(taken.get("credentials") or {})),
+                described=dict(taken.get("credentials") or {}),
             )
-            _targets(call).wait_until_settled(
-                gateway_ac,
-                target_id,
-                answer,
-                deadline=call.poll_deadline,
-                clock=call.runtime.clock,
-                sleep=call.runtime.sleep,
+            _settled(
+                call, str(agentcore.get("gateway_id")), str(agentcore.get("target_id")), answer
             )
         except RegistryError as exc:
             lifecycle.pause(call, TOOL, taken, exc, "UpdateGatewayTarget")
@@ -362,14 +382,7 @@ def _drive_create(
         made["target_id"] = target["targetId"]
         log_step(step, "ok", tool_id=record["tool_id"], target_id=target["targetId"])
         step = "GetGatewayTarget"
-        settled = targets.wait_until_settled(
-            gateway_ac,
-            str(target["targetId"]),
-            target,
-            deadline=call.poll_deadline,
-            clock=call.runtime.clock,
-            sleep=call.runtime.sleep,
-        )
+        settled = _settled(call, gateway_ac, str(target["targetId"]), target)
     except UpstreamUnavailableError as exc:
         if exc.maybe_applied or step == "GetGatewayTarget":
             lifecycle.pause(call, TOOL, record, exc, step)
@@ -578,24 +591,16 @@ def _drive_update(
             described = _put_credentials(call, record["tool_id"], credentials)
         if any(f in pending for f in ("description", "spec", "credentials")):
             step = "UpdateGatewayTarget"
-            answer = _targets(call).update_gateway_target(
-                gateway_ac,
-                target_id,
-                name=record["name"],
+            answer = _put_target(
+                call,
+                record,
                 description=pending.get("description", record.get("description")),
                 s3_uri=str(spec["s3_uri"]),
-                credentials=target_credentials(described),
+                described=described,
             )
             sent = True
             step = "GetGatewayTarget"
-            answer = _targets(call).wait_until_settled(
-                gateway_ac,
-                target_id,
-                answer,
-                deadline=call.poll_deadline,
-                clock=call.runtime.clock,
-                sleep=call.runtime.sleep,
-            )
+            answer = _settled(call, gateway_ac, target_id, answer)
             if answer.get("status") != "READY":
                 sent = False  # AgentCore says the update did not apply
                 reasons = "; ".join(answer.get("statusReasons") or []) or str(answer.get("status"))
