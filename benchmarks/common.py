@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support import PETS, FakeClock
+
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_DIR = ROOT / "lambda"
 CHILDREN = Path(__file__).resolve().parent / "children"
@@ -189,21 +191,6 @@ def environ(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-@dataclass
-class FakeClock:
-    """Time that moves only when the code sleeps: polls cost no wall time."""
-
-    now: float = 1_800_000_000.0
-    slept: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def make_runtime(env: Mapping[str, str], clock: FakeClock | None = None) -> Any:
     """A Runtime as tests/support.make_runtime builds it: the function's
     settings, a fresh boto3 session, a clock that does not sleep. Call it
@@ -234,37 +221,8 @@ def event(
     return result
 
 
-SMALL_SPEC: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "Pets", "version": "1.0.0"},
-    "servers": [{"url": "https://api.example.com"}],
-    "paths": {
-        "/pets": {
-            "get": {
-                "operationId": "listPets",
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "array", "items": {"type": "string"}}
-                            }
-                        },
-                    }
-                },
-            }
-        },
-        "/pets/{id}": {
-            "get": {
-                "operationId": "getPet",
-                "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-                "responses": {"200": {"description": "ok"}},
-            }
-        },
-    },
-}
+# The small spec the tests use (tests/support.py).
+SMALL_SPEC = PETS
 
 
 def fmt_seconds(value: float | None) -> str:

@@ -22,6 +22,39 @@ ACTOR = {"user": "alice@example.com", "team": "payments", "roles": []}
 OTHER_TEAM = {"user": "mallory@example.com", "team": "billing", "roles": []}
 ADMIN = {"user": "root@example.com", "team": "platform", "roles": ["admin"]}
 
+# A small spec AgentCore can serve: two GET operations, JSON only.
+PETS: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Pets", "version": "1.0.0"},
+    "servers": [{"url": "https://api.example.com"}],
+    "paths": {
+        "/pets": {
+            "get": {
+                "operationId": "listPets",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"type": "string"}}
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/pets/{id}": {
+            "get": {
+                "operationId": "getPet",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": {"description": "ok"}},
+            }
+        },
+    },
+}
+
 
 @dataclass
 class FakeClock:

@@ -13,42 +13,10 @@ from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
 
 from registry_local import agentcore_rules
 from services.tools.tool_flow import tool_id_for
-from tests.support import OTHER_TEAM, Fault, Registry, event
+from tests.support import OTHER_TEAM, PETS, Fault, Registry, event
 
 CANARY_KEY = "CANARY-API-KEY-0b7e4c"
 CANARY_SECRET = "CANARY-CLIENT-SECRET-9f31aa"
-
-PETS: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {"title": "Pets", "version": "1.0.0"},
-    "servers": [{"url": "https://api.example.com"}],
-    "paths": {
-        "/pets": {
-            "get": {
-                "operationId": "listPets",
-                "responses": {
-                    "200": {
-                        "description": "ok",
-                        "content": {
-                            "application/json": {
-                                "schema": {"type": "array", "items": {"type": "string"}}
-                            }
-                        },
-                    }
-                },
-            }
-        },
-        "/pets/{id}": {
-            "get": {
-                "operationId": "getPet",
-                "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-                ],
-                "responses": {"200": {"description": "ok"}},
-            }
-        },
-    },
-}
 
 
 def inline(spec: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
