@@ -361,6 +361,9 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
     store = lifecycle.store(call)
     table = tool_flow.TOOL.table(call)
     bucket = spec_bucket(call)
+    # Each decision reads its record right before it, never from a cache: a
+    # request may start meanwhile (a record read earlier would not show its
+    # lease, and its new spec object or provider would look unused).
     for key in bucket.spec_keys():
         if _out_of_time(call, report):
             return
