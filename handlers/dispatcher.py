@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from services import redaction
+from services.auth.identity import Identity, authenticate, resolve_actor, token_of
 from services.context import Call, request_hash
 from services.errors import (
     BadRequestError,
@@ -31,7 +32,7 @@ from services.errors import (
     UnknownActionError,
 )
 from services.logging import logger
-from services.models import Envelope
+from services.models import Actor, Envelope, field_errors
 from services.records.lifecycle import Result
 from services.runtime import Runtime
 
@@ -99,30 +100,6 @@ def registered_actions() -> dict[str, ActionSpec]:
     return {name: _load(name) for name in sorted(ACTION_MODULES)}
 
 
-def _message(err: Any) -> str:
-    """pydantic's message, except where it quotes the rejected value."""
-    if err["type"] == "union_tag_invalid":
-        expected = (err.get("ctx") or {}).get("expected_tags", "")
-        return f"unknown type; expected one of {expected}"
-    return str(err["msg"])
-
-
-def _field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
-    """One entry per failed field, named by its path ("data.name"); a rule
-    over several fields is named by its parent ("data"). Never echoes the
-    input: a rejected field may hold a secret."""
-    details = []
-    for err in exc.errors(include_url=False, include_input=False):
-        path = ".".join(str(part) for part in err["loc"])
-        details.append(
-            {
-                "field": prefix + path if path else prefix.rstrip(".") or "event",
-                "message": _message(err),
-            }
-        )
-    return details
-
-
 def envelope(
     action_name: str | None,
     request_id: str | None,
@@ -149,9 +126,9 @@ def envelope(
     }
 
 
-def _parse(event: Any) -> tuple[Envelope, ActionSpec]:
-    if not isinstance(event, dict):
-        raise BadRequestError("the event must be a JSON object")
+def _parse(
+    event: dict[str, Any], identity: Identity | None
+) -> tuple[Envelope, ActionSpec, Actor | None]:
     name = event.get("action")
     if not isinstance(name, str) or not name:
         raise BadRequestError(
@@ -166,15 +143,17 @@ def _parse(event: Any) -> tuple[Envelope, ActionSpec]:
     try:
         request = Envelope.model_validate(event)
     except ValidationError as exc:
-        raise BadRequestError("the event is malformed", _field_errors(exc)) from None
+        raise BadRequestError("the event is malformed", field_errors(exc)) from None
     if spec.mutating:
-        missing = [f for f in ("request_id", "actor") if getattr(request, f) is None]
+        # With a token the actor is the token's: only the request id can be missing.
+        needed = ("request_id",) if identity else ("request_id", "actor")
+        missing = [f for f in needed if getattr(request, f) is None]
         if missing:
             raise BadRequestError(
                 f"{' and '.join(missing)} required for {name}",
                 [{"field": f, "message": "required for this action"} for f in missing],
             )
-    return request, spec
+    return request, spec, resolve_actor(request.actor, identity, mutating=spec.mutating)
 
 
 def _check_unicode(event: Any) -> None:
@@ -194,16 +173,25 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
     name = name if isinstance(name, str) and len(name) <= 64 else None
     request_id = request_id if isinstance(request_id, str) and len(request_id) <= 128 else None
     logger.append_keys(action=name, request_id=request_id)
+    token = token_of(event)
+    if token and len(token) >= 8:
+        # A caller's token is a secret: no log line may carry it, nor its
+        # signature alone, DEBUG included. (Shorter is no token at all.)
+        redaction.register(token, *[p for p in token.split(".")[-1:] if len(p) >= 8])
     try:
-        request, spec = _parse(event)
+        if not isinstance(event, dict):
+            raise BadRequestError("the event must be a JSON object")
+        rt = runtime if isinstance(runtime, Runtime) else runtime()
+        # Before anything else: an unauthenticated caller learns nothing more.
+        identity = authenticate(event, rt.settings, context)
+        request, spec, actor = _parse(event, identity)
         try:
             data = spec.model.model_validate(request.data)
         except ValidationError as exc:
             raise RequestValidationError(
-                f"invalid data for {spec.name}", _field_errors(exc, "data.")
+                f"invalid data for {spec.name}", field_errors(exc, "data.")
             ) from None
         _check_unicode(event)
-        rt = runtime if isinstance(runtime, Runtime) else runtime()
         now = rt.clock()
         remaining = (
             context.get_remaining_time_in_millis() / 1000.0
@@ -214,9 +202,10 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
             runtime=rt,
             action=spec.name,
             request_id=request.request_id,
-            actor=request.actor,
-            request_hash=request_hash(spec.name, data, request.request_id, request.actor),
+            actor=actor,
+            request_hash=request_hash(spec.name, data, request.request_id, actor, identity),
             deadline=now + remaining,
+            identity=identity,
         )
         logger.info(
             "request",

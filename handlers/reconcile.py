@@ -7,6 +7,7 @@ from pydantic import Field, StringConstraints
 from handlers.dispatcher import action
 from services import reconcile as reconciler
 from services.context import Call
+from services.errors import ForbiddenError
 from services.models import StrictModel
 from services.records.lifecycle import Result
 
@@ -22,6 +23,13 @@ class ReconcileData(StrictModel):
 # and each run must look again. Every repair is a conditional, leased write.
 @action("reconcile", model=ReconcileData, mutating=False)
 def reconcile(call: Call, data: ReconcileData) -> Result:
+    # A run that may change anything (finish or fail records, delete what the
+    # registry did not make) is an admin's; a dry run is anyone's look.
+    if (not data.dry_run or data.delete_orphans) and not (call.actor and call.actor.is_admin):
+        raise ForbiddenError(
+            "only an admin may run reconcile with dry_run false or delete_orphans",
+            [{"field": "actor", "message": "an admin is required"}],
+        )
     report = reconciler.reconcile(
         call,
         dry_run=data.dry_run,

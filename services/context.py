@@ -6,21 +6,32 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, SecretStr
 
 from services.models import Actor
 from services.runtime import Runtime
 
+if TYPE_CHECKING:
+    from services.auth.identity import Identity
+
 # Time kept back from the Lambda deadline for the last DynamoDB write, so a
 # flow whose polls ran out can still record where it stopped.
 DEADLINE_MARGIN_SECONDS = 5.0
 
 
-def request_hash(action: str, data: BaseModel, salt: str | None, actor: Actor | None = None) -> str:
-    """Fingerprint of what a request asks: who (user and team), its action
-    and canonical data. The same request id from someone else is another
-    request (409 IdempotencyConflict), never a replay of their outcome.
+def request_hash(
+    action: str,
+    data: BaseModel,
+    salt: str | None,
+    actor: Actor | None = None,
+    identity: Identity | None = None,
+) -> str:
+    """Fingerprint of what a request asks: who (user and team, and in jwt
+    mode the token's issuer and subject), its action and canonical data. The
+    same request id from someone else is another request (409
+    IdempotencyConflict), never a replay of their outcome.
 
     Secrets count (another API key is another request) but only as a hash
     salted with the request id, so the stored fingerprint reveals nothing.
@@ -32,10 +43,14 @@ def request_hash(action: str, data: BaseModel, salt: str | None, actor: Actor | 
             return f"secret:{digest}"
         raise TypeError(type(value).__name__)
 
+    who: list[str] | None = [actor.user, actor.team] if actor else None
+    if identity is not None:
+        # Appended, so a trusted-mode fingerprint stays what it always was.
+        who = [*(who or []), identity.issuer, identity.subject]
     canonical = json.dumps(
         {
             "action": action,
-            "actor": [actor.user, actor.team] if actor else None,
+            "actor": who,
             "data": data.model_dump(mode="python", by_alias=True),
         },
         sort_keys=True,
@@ -61,6 +76,8 @@ class Call:
     # Epoch seconds when the Lambda will be stopped. Leases last until then;
     # polls stop DEADLINE_MARGIN_SECONDS before it.
     deadline: float
+    # jwt mode: the verified caller behind `actor` (None in trusted mode).
+    identity: Identity | None = None
 
     def now(self) -> float:
         return self.runtime.clock()

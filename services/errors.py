@@ -35,6 +35,14 @@ class UnknownActionError(RegistryError):
     status = 400
 
 
+class UnauthenticatedError(RegistryError):
+    """AUTH_MODE=jwt: the request's token is missing or fails a check (the
+    message says which, never the token)."""
+
+    code = "Unauthenticated"
+    status = 401
+
+
 class ForbiddenError(RegistryError):
     code = "Forbidden"
     status = 403

@@ -7,7 +7,14 @@ import json
 import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 # Contract: 8 to 128 characters of A-Z a-z 0-9 . _ : -
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
@@ -90,6 +97,10 @@ def _metadata_within_cap(value: dict[str, Any] | None) -> dict[str, Any] | None:
 Metadata = Annotated[dict[str, Any] | None, AfterValidator(_metadata_within_cap)]
 
 
+class AuthBlock(StrictModel):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=16 * 1024)]
+
+
 class Envelope(BaseModel):
     """The request envelope of CONTRACT.md (data is validated per action)."""
 
@@ -97,5 +108,33 @@ class Envelope(BaseModel):
 
     action: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     request_id: Annotated[str, StringConstraints(pattern=REQUEST_ID_PATTERN)] | None = None
-    actor: Actor | None = None
+    # Validated by mode (services/auth/identity.py): an Actor in trusted
+    # mode, only `team` beside a token in jwt mode.
+    actor: dict[str, Any] | None = None
+    # jwt mode: {"token": "<JWT>"}, verified before the envelope is read.
+    auth: AuthBlock | None = None
     data: dict[str, Any] = Field(default_factory=dict)
+
+
+def _message(err: Any) -> str:
+    """pydantic's message, except where it quotes the rejected value."""
+    if err["type"] == "union_tag_invalid":
+        expected = (err.get("ctx") or {}).get("expected_tags", "")
+        return f"unknown type; expected one of {expected}"
+    return str(err["msg"])
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> list[dict[str, Any]]:
+    """One entry per failed field, named by its path ("data.name"); a rule
+    over several fields is named by its parent ("data"). Never echoes the
+    input: a rejected field may hold a secret."""
+    details = []
+    for err in exc.errors(include_url=False, include_input=False):
+        path = ".".join(str(part) for part in err["loc"])
+        details.append(
+            {
+                "field": prefix + path if path else prefix.rstrip(".") or "event",
+                "message": _message(err),
+            }
+        )
+    return details

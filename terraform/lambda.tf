@@ -35,6 +35,25 @@ resource "aws_lambda_function" "this" {
       GATEWAY_ROLE_ARN        = aws_iam_role.gateway.arn
       POWERTOOLS_SERVICE_NAME = "agentcore-tool-registry"
       POWERTOOLS_LOG_LEVEL    = "INFO"
+      # Who the callers are (services/config.py; "" is unset).
+      AUTH_MODE               = var.auth_mode
+      AUTH_OIDC_DISCOVERY_URL = var.auth_oidc_discovery_url
+      AUTH_AUDIENCES          = join(",", var.auth_audiences)
+      AUTH_USER_CLAIM         = var.auth_user_claim
+      AUTH_TEAMS_CLAIM        = var.auth_teams_claim
+      AUTH_ADMIN_GROUP        = var.auth_admin_group
+      AUTH_SCHEDULE_ACTOR     = var.auth_mode == "jwt" && var.reconcile_schedule_enabled ? var.reconcile_schedule_user : ""
+    }
+  }
+
+  # The schedule invokes a published version through its own alias
+  # (schedule.tf): the alias needs a version to point at.
+  publish = var.reconcile_schedule_enabled
+
+  lifecycle {
+    precondition {
+      condition     = var.auth_mode != "jwt" || (var.auth_oidc_discovery_url != "" && length(var.auth_audiences) > 0)
+      error_message = "auth_mode = \"jwt\" needs auth_oidc_discovery_url and auth_audiences."
     }
   }
 

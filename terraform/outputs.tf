@@ -1,5 +1,5 @@
 output "lambda_function_arn" {
-  description = "ARN of the registry Lambda function."
+  description = "Unqualified ARN of the registry Lambda function. Grant callers lambda:InvokeFunction on exactly this ARN (never with :* or a wildcard): the reconcile-schedule alias is then reachable by the schedule alone (docs/deploy.md)."
   value       = aws_lambda_function.this.arn
 }
 

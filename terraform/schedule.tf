@@ -12,24 +12,48 @@ resource "aws_cloudwatch_event_rule" "reconcile" {
   state               = "ENABLED"
 }
 
+# The schedule's own way in. A non-dry reconcile needs an admin, and in jwt
+# mode the schedule cannot hold a token (EventBridge sends a fixed input), so
+# it is admitted without one only when Lambda reports that this alias was
+# invoked (context.invoked_function_arn, which no caller can set): the
+# permission below grants the alias to this rule alone, and a caller's grant
+# on the function's unqualified ARN does not reach an alias (docs/deploy.md).
+# The name is services/auth/identity.py's SCHEDULE_ALIAS.
+resource "aws_lambda_alias" "reconcile_schedule" {
+  count = var.reconcile_schedule_enabled ? 1 : 0
+
+  name             = "reconcile-schedule"
+  description      = "Invoked only by the reconcile schedule."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
 resource "aws_cloudwatch_event_target" "reconcile" {
   count = var.reconcile_schedule_enabled ? 1 : 0
 
   rule      = aws_cloudwatch_event_rule.reconcile[0].name
   target_id = "registry-lambda"
-  arn       = aws_lambda_function.this.arn
+  arn       = aws_lambda_alias.reconcile_schedule[0].arn
 
   # A fixed request: a real (not dry) run that only touches records older than
   # 15 minutes, so it never races a create/update still in flight. The
-  # constant request_id lets the code recognise scheduled runs.
-  input = jsonencode({
-    action     = "reconcile"
-    request_id = "scheduled-reconcile"
-    data = {
-      dry_run            = false
-      older_than_seconds = 900
-    }
-  })
+  # constant request_id lets the code recognise scheduled runs. In trusted
+  # mode the actor is an admin named here; in jwt mode the function takes
+  # it from AUTH_SCHEDULE_ACTOR (lambda.tf), since a payload actor with a
+  # user is refused there.
+  input = jsonencode(merge(
+    {
+      action     = "reconcile"
+      request_id = "scheduled-reconcile"
+      data = {
+        dry_run            = false
+        older_than_seconds = 900
+      }
+    },
+    var.auth_mode == "trusted" ? {
+      actor = { user = var.reconcile_schedule_user, team = var.auth_admin_group, roles = ["admin"] }
+    } : {}
+  ))
 }
 
 resource "aws_lambda_permission" "reconcile" {
@@ -38,6 +62,7 @@ resource "aws_lambda_permission" "reconcile" {
   statement_id  = "AllowReconcileSchedule"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.this.function_name
+  qualifier     = aws_lambda_alias.reconcile_schedule[0].name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.reconcile[0].arn
 }

@@ -145,3 +145,67 @@ variable "tags" {
     error_message = "tags must not set Environment, Service or ManagedBy (this configuration sets them) or use the reserved aws: prefix; keys are at most 128 characters and values at most 256."
   }
 }
+
+# Who the callers are (docs/deploy.md, "Choosing an auth mode").
+
+variable "auth_mode" {
+  description = "How the registry knows its callers. \"trusted\": the request's actor is believed, so whoever may invoke the function may act as any user, team or admin (only for deployments where trusted services alone invoke it). \"jwt\": every request carries a token from the organisation's identity provider, verified against auth_oidc_discovery_url; the identity comes from the token alone."
+  type        = string
+  default     = "trusted"
+
+  validation {
+    condition     = contains(["trusted", "jwt"], var.auth_mode)
+    error_message = "auth_mode must be \"trusted\" or \"jwt\"."
+  }
+}
+
+variable "auth_oidc_discovery_url" {
+  description = "auth_mode = \"jwt\": the identity provider's OpenID Connect discovery URL, e.g. https://cognito-idp.us-east-1.amazonaws.com/<pool id>/.well-known/openid-configuration. Its issuer must equal every token's iss."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.auth_oidc_discovery_url == "" || startswith(var.auth_oidc_discovery_url, "https://")
+    error_message = "auth_oidc_discovery_url must be an https:// URL (or empty in trusted mode)."
+  }
+}
+
+variable "auth_audiences" {
+  description = "auth_mode = \"jwt\": the audiences a token may be for (its aud, or a Cognito access token's client_id): the app client ids of the registry's callers."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.auth_audiences : length(a) > 0 && !strcontains(a, ",")])
+    error_message = "auth_audiences entries must be non-empty and hold no comma."
+  }
+}
+
+variable "auth_user_claim" {
+  description = "auth_mode = \"jwt\": the claim that names the user (falls back to sub when absent)."
+  type        = string
+  default     = "email"
+}
+
+variable "auth_teams_claim" {
+  description = "auth_mode = \"jwt\": the list claim holding the caller's teams (groups). Cognito puts them in \"cognito:groups\"."
+  type        = string
+  default     = "groups"
+}
+
+variable "auth_admin_group" {
+  description = "The group whose members are registry admins (jwt mode), and the team the scheduled reconcile acts for."
+  type        = string
+  default     = "registry-admins"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", var.auth_admin_group))
+    error_message = "auth_admin_group must be a registry team name: 1-64 of A-Z a-z 0-9 . _ - starting with a letter or digit."
+  }
+}
+
+variable "reconcile_schedule_user" {
+  description = "The user the scheduled reconcile acts as (an admin): sent as its actor in trusted mode; in jwt mode admitted without a token only through the function's reconcile-schedule alias, which only the EventBridge rule may invoke."
+  type        = string
+  default     = "scheduled-reconcile"
+}

@@ -482,7 +482,7 @@ def _delete_tools(call: Call, gateway: dict[str, Any]) -> None:
             call,
             action="delete_tool",
             request_id=request_id,
-            request_hash=request_hash("delete_tool", data, request_id, call.actor),
+            request_hash=request_hash("delete_tool", data, request_id, call.actor, call.identity),
         )
         tool_flow.delete_tool(sub_call, data)
     agentcore_id = (gateway.get("agentcore") or {}).get("gateway_id")

@@ -29,6 +29,10 @@ def entry(
         "status": status,
         "version": version,
     }
+    if call.identity is not None:
+        # jwt mode: the verified caller (for a repair, the admin who ran it).
+        item["issuer"] = call.identity.issuer
+        item["subject"] = call.identity.subject
     if detail:
         item["detail"] = detail[:300]
     return item

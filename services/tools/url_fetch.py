@@ -31,12 +31,15 @@ no user info, each redirect vetted again, the byte cap, the deadline, the
 content type, and the certificate checked against the host name.
 
 No request can reach a policy. `fetch_spec` defaults to `NO_EXCEPTIONS`
-(nothing allowed, the system's CA bundle); the only other value comes from
-`Runtime.fetch_policy`, an attribute that nothing but code sets: the
+(nothing allowed, the system's CA bundle); the only other values come from
+`Runtime.fetch_policy`, an attribute that nothing but code sets (the
 request models have no such field, `Settings` reads no such variable, and
-`build_runtime` leaves it unset. A policy also refuses to name anything
-but a loopback address, so even a misplaced one can never open a private
-network, the instance metadata address or a public host with a custom CA.
+`build_runtime` leaves it unset), and from the operator's own
+AUTH_OIDC_DISCOVERY_URL when it names a local emulator on loopback http
+(services/auth/keys.py: `allow_http` is set for that endpoint only). A
+policy also refuses to name anything but a loopback address, so even a
+misplaced one can never open a private network, the instance metadata
+address or a public host with a custom CA.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[..., Sequence[tuple[Any, ...]]]
 
 _HTTPS_PORT = 443
+_HTTP_PORT = 80
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _USER_AGENT = "agentcore-tool-registry (OpenAPI spec fetch)"
@@ -95,11 +99,13 @@ class FetchPolicy:
     """Test-only exceptions to the address and port rules (see the module doc).
 
     `allowed_endpoints` holds (loopback address, port) pairs; `ca_bundle` is
-    a PEM file that verifies the certificates of those endpoints only.
+    a PEM file that verifies the certificates of those endpoints only;
+    `allow_http` lets those endpoints (and no other) be reached over http.
     """
 
     allowed_endpoints: frozenset[tuple[str, int]] = frozenset()
     ca_bundle: str | None = None
+    allow_http: bool = False
 
     def __post_init__(self) -> None:
         canonical: set[tuple[str, int]] = set()
@@ -179,7 +185,8 @@ def vet_url(
         # Parsers disagree on spaces, controls and backslashes: refuse, don't guess.
         raise SpecFetchError("the spec URL holds spaces, control characters or backslashes")
     parts = urlsplit(url)
-    if parts.scheme != "https":
+    http = parts.scheme == "http" and policy.allow_http
+    if parts.scheme != "https" and not http:
         scheme = f"{parts.scheme}:" if parts.scheme else "no scheme"
         raise SpecFetchError(f"only https:// spec URLs are fetched, not {scheme[:20]}")
     if "@" in parts.netloc:
@@ -188,7 +195,7 @@ def vet_url(
         port = parts.port
     except ValueError:
         raise SpecFetchError("the spec URL has an invalid port") from None
-    port = _HTTPS_PORT if port is None else port
+    port = (_HTTP_PORT if http else _HTTPS_PORT) if port is None else port
     if port != _HTTPS_PORT and not policy.names_port(port):
         # Other ports are where internal services listen; public specs use 443.
         raise SpecFetchError("the spec URL must use port 443")
@@ -200,6 +207,8 @@ def vet_url(
     else:
         addresses = [literal]
     allowed = all(policy.allows(address, port) for address in addresses)
+    if http and not allowed:
+        raise SpecFetchError("only https:// spec URLs are fetched, not http:")
     if not allowed:
         for address in addresses:
             reason = refusal_reason(address)
@@ -325,6 +334,8 @@ def _get(
         # No proxy, .netrc or CA bundle taken from the environment.
         session.trust_env = False
         session.mount("https://", pinned_adapter(target.address, target.host, target.is_literal))
+        # Plain http only ever reaches an endpoint a policy allows: no SNI to send.
+        session.mount("http://", pinned_adapter(target.address, target.host, is_literal=True))
         response = _send(session, target, (min(connect_timeout, remaining), remaining))
         try:
             return _answer(target, response, deadline, max_bytes)
@@ -357,9 +368,14 @@ def _send(
 
 
 def _headers(target: Hop) -> dict[str, str]:
+    host = target.host if not target.is_literal else _host_header(target.address)
+    port = urlsplit(target.url).port
+    if port is not None and port not in (_HTTPS_PORT, _HTTP_PORT):
+        # RFC 9110 7.2: a port other than the scheme's default is part of Host.
+        host = f"{host}:{port}"
     return {
         # The connection goes to an address: the server must still see its name.
-        "Host": target.host if not target.is_literal else _host_header(target.address),
+        "Host": host,
         "Accept": _ACCEPT,
         # max_bytes then bounds what the server sends, with no inflating to do.
         "Accept-Encoding": "identity",

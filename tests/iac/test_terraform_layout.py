@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from registry_local import package as pkg
+from services.auth.identity import SCHEDULE_ALIAS
 from services.context import DEADLINE_MARGIN_SECONDS
 from services.runtime import CLIENT_CONFIG
 from tests.unit.test_terraform import TERRAFORM_DIR, TF_FILES, blocks, literal, parse, variables
@@ -29,6 +30,10 @@ CONSTRAINED = {
     "log_retention_days",
     "reconcile_schedule_expression",
     "tags",
+    "auth_mode",
+    "auth_oidc_discovery_url",
+    "auth_audiences",
+    "auth_admin_group",
 }
 REQUIRED_OUTPUTS = {
     "lambda_function_arn",
@@ -178,11 +183,27 @@ def test_lambda_timeout_leaves_room_for_one_call_and_the_last_write() -> None:
 def test_reconcile_schedule_is_off_by_default_and_absent_when_off() -> None:
     assert variables()["reconcile_schedule_enabled"]["default"] is False
     resources = parse(TERRAFORM_DIR / "schedule.tf")["resource"]
-    assert len(resources) == 3
+    assert len(resources) == 4
     for entry in resources:
         for named in entry.values():
             for block in named.values():
                 assert block["count"] == "${var.reconcile_schedule_enabled ? 1 : 0}"
+
+
+def test_schedule_invokes_its_own_alias_and_only_the_rule_may() -> None:
+    [alias] = blocks("resource", "aws_lambda_alias").values()
+    [target] = blocks("resource", "aws_cloudwatch_event_target").values()
+    [permission] = blocks("resource", "aws_lambda_permission").values()
+
+    assert literal(alias["name"]) == SCHEDULE_ALIAS
+    assert literal(target["arn"]) == "${aws_lambda_alias.reconcile_schedule[0].arn}"
+    assert literal(permission["qualifier"]) == "${aws_lambda_alias.reconcile_schedule[0].name}"
+    assert literal(permission["principal"]) == "events.amazonaws.com"
+    assert literal(permission["source_arn"]) == "${aws_cloudwatch_event_rule.reconcile[0].arn}"
+    # trusted mode: the schedule's actor is an admin; jwt mode: none in the payload.
+    text = (TERRAFORM_DIR / "schedule.tf").read_text()
+    assert 'roles = ["admin"]' in text
+    assert 'var.auth_mode == "trusted" ?' in text
 
 
 def test_gateway_role_trust_is_limited_to_this_accounts_gateways() -> None:

@@ -67,7 +67,7 @@ from tests.integration.crash_points import (
     wipe,
     world,
 )
-from tests.support import FakeClock, Registry, event, make_runtime
+from tests.support import ADMIN, FakeClock, Registry, event, make_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -175,7 +175,9 @@ def past_every_lease(registry: Registry, w: World) -> None:
 
 
 def reconcile(registry: Registry) -> dict[str, Any]:
-    response = registry.invoke(event("reconcile", {"dry_run": False, "older_than_seconds": 0}))
+    response = registry.invoke(
+        event("reconcile", {"dry_run": False, "older_than_seconds": 0}, actor=ADMIN)
+    )
     assert response["status"] == 200, response
     report: dict[str, Any] = response["data"]
     return report

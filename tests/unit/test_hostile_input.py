@@ -107,22 +107,51 @@ def sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 # --- refused before anything is built ------------------------------------------------
 
 
+# A well-formed configuration for the refused requests (no AWS is reached).
+HOSTILE_ENV = {
+    "GATEWAYS_TABLE_NAME": "hostile-gateways",
+    "TOOLS_TABLE_NAME": "hostile-tools",
+    "SPEC_BUCKET_NAME": "hostile-specs",
+    "GATEWAY_ROLE_ARN": "arn:aws:iam::123456789012:role/hostile-gateway",
+    "AWS_REGION": "us-east-1",
+}
+
+
+class _NoSession:
+    """A boto3 session that must never make a client."""
+
+    def __init__(self, calls: list[str]) -> None:
+        self._calls = calls
+
+    def client(self, service: str, **_: Any) -> Any:
+        self._calls.append(service)
+        raise AssertionError(f"an AWS client ({service}) was built for a refused request")
+
+
 class NoRuntime:
-    """A runtime factory that must never be called: the request was refused
-    before the function built its settings or an AWS client."""
+    """A runtime factory whose runtime must never build an AWS client: the
+    request was refused before the function reached AWS. (The settings are
+    read first: AUTH_MODE says whether a token must be verified before
+    anything else, docs/api.md "Authentication".)"""
 
     def __init__(self) -> None:
-        self.calls = 0
+        self.clients: list[str] = []
 
     def __call__(self) -> Any:
-        self.calls += 1
-        raise AssertionError("the runtime was built for a request that should have been refused")
+        from services.runtime import Runtime
+
+        session: Any = _NoSession(self.clients)
+        return Runtime(settings=settings_for(HOSTILE_ENV), session=session)
+
+    @property
+    def calls(self) -> int:
+        return len(self.clients)
 
 
 def refused(evt: Any, status: int, code: str) -> dict[str, Any]:
     factory = NoRuntime()
     response = dispatch(evt, None, factory)
-    assert factory.calls == 0, "the runtime was built"
+    assert factory.calls == 0, "an AWS client was built"
     assert set(response) == {"ok", "status", "action", "request_id", "data", "error"}
     assert response["ok"] is False, response
     assert response["data"] is None

@@ -1,0 +1,1 @@
+"""Who calls the registry: trusted actors or verified tokens (docs/api.md, "Authentication")."""
