@@ -173,7 +173,11 @@ class KeySource:
             body = self.fetch(url)
         except SpecFetchError as exc:
             # The fetcher's messages speak of a spec; here it is the provider's.
-            reason = exc.message.replace("the spec ", "the ")
+            reason = (
+                exc.message.replace("the spec at the URL", "the document")
+                .replace("spec URL", "URL")
+                .replace("the spec ", "the ")
+            )
             raise _unavailable(f"its {what} cannot be fetched: {reason}") from None
         try:
             document = json.loads(body)
