@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import boto3
 
 from registry_local.tables import create_tables
+from services.config import LOOPBACK_HOSTS as LOCAL_HOSTS
 
 GATEWAY_TRUST_POLICY = {
     "Version": "2012-10-17",
@@ -24,7 +25,6 @@ GATEWAY_TRUST_POLICY = {
         }
     ],
 }
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def bootstrap(

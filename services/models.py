@@ -97,8 +97,12 @@ def _metadata_within_cap(value: dict[str, Any] | None) -> dict[str, Any] | None:
 Metadata = Annotated[dict[str, Any] | None, AfterValidator(_metadata_within_cap)]
 
 
+# A JWT with many groups runs to a few KB; anything longer is not one.
+MAX_TOKEN_CHARS = 16 * 1024
+
+
 class AuthBlock(StrictModel):
-    token: Annotated[str, StringConstraints(min_length=1, max_length=16 * 1024)]
+    token: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TOKEN_CHARS)]
 
 
 class Envelope(BaseModel):

@@ -37,11 +37,10 @@ from services.errors import (
     ForbiddenError,
     UnauthenticatedError,
 )
-from services.models import TEAM_PATTERN, Actor, field_errors
+from services.models import MAX_TOKEN_CHARS, TEAM_PATTERN, Actor, field_errors
 
 SCHEDULE_ALIAS = "reconcile-schedule"
 SCHEDULE_ISSUER = "lambda-alias:" + SCHEDULE_ALIAS
-MAX_TOKEN_CHARS = 16 * 1024
 _TEAM = re.compile(TEAM_PATTERN)
 
 
