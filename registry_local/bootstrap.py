@@ -1,7 +1,9 @@
 """`registry local bootstrap`: the registry's AWS resources at any endpoint.
 
 Creates the two tables (from terraform/dynamodb.tf), the spec bucket and the
-gateway role, and returns the environment the function needs there.
+gateway role, and returns the environment the function needs there. With
+`auth=True` also a Cognito user pool whose tokens the function verifies
+(AUTH_MODE=jwt; registry_local/identity_provider.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import urlparse
 
 import boto3
 
+from registry_local.identity_provider import create_identity_provider
 from registry_local.tables import create_tables
 from services.config import LOOPBACK_HOSTS as LOCAL_HOSTS
 
@@ -33,6 +36,7 @@ def bootstrap(
     prefix: str = "registry-local",
     region: str = "us-east-1",
     session: boto3.session.Session | None = None,
+    auth: bool = False,
 ) -> dict[str, str]:
     """`endpoint_url` None: botocore's own endpoints (in-process moto, or AWS)."""
     local = endpoint_url is not None and urlparse(endpoint_url).hostname in LOCAL_HOSTS
@@ -72,4 +76,10 @@ def bootstrap(
     }
     if endpoint_url:
         env["AWS_ENDPOINT_URL"] = endpoint_url
+    if auth:
+        env.update(
+            create_identity_provider(
+                client("cognito-idp"), prefix=prefix, region=region, endpoint_url=endpoint_url
+            )
+        )
     return env

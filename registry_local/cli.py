@@ -1,10 +1,11 @@
 """`registry`: the local runner (CONTRACT.md, "Local runner").
 
-registry local bootstrap --endpoint-url URL [--json] [--prefix P]
+registry local bootstrap --endpoint-url URL [--json] [--prefix P] [--auth]
 registry local moto-server [-p PORT]
+registry local token USER [--env FILE]
 registry invoke ACTION [--data JSON|@file] [--request-id ID] [--actor user:team[:role,...]]
-                       [--event JSON|@file] [--env FILE]
-registry demo
+                       [--token JWT|@file] [--team TEAM] [--event JSON|@file] [--env FILE]
+registry demo [--auth]
 registry package [-o ZIP] [--runtime R] [--architecture A] [--json]
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 
 def _load(value: str) -> Any:
@@ -41,6 +43,12 @@ def build_event(args: argparse.Namespace) -> Any:
         event["request_id"] = request_id
     if args.actor:
         event["actor"] = _actor(args.actor)
+    if args.team:
+        # AUTH_MODE=jwt: the user comes from the token; the team is chosen.
+        event.setdefault("actor", {})["team"] = args.team
+    if args.token:
+        token = Path(args.token[1:]).read_text() if args.token.startswith("@") else args.token
+        event["auth"] = {"token": token.strip()}
     return event
 
 
@@ -51,9 +59,14 @@ def invoke(event: Any) -> dict[str, Any]:
     return app.handler(event, None)
 
 
+def _environment(path: str | None) -> dict[str, str]:
+    """The function's environment: a `bootstrap --json` file, else this process's."""
+    return dict(json.loads(Path(path).read_text())) if path else dict(os.environ)
+
+
 def _cmd_invoke(args: argparse.Namespace) -> int:
     if args.env:
-        os.environ.update(json.loads(Path(args.env).read_text()))
+        os.environ.update(_environment(args.env))
     response = invoke(build_event(args))
     print(json.dumps(response, indent=2, default=str))
     return 0 if response.get("ok") else 1
@@ -62,12 +75,35 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
 def _cmd_bootstrap(args: argparse.Namespace) -> int:
     from registry_local.bootstrap import bootstrap
 
-    env = bootstrap(args.endpoint_url, prefix=args.prefix, region=args.region)
+    env = bootstrap(args.endpoint_url, prefix=args.prefix, region=args.region, auth=args.auth)
     if args.json:
         print(json.dumps(env, indent=2))
     else:
         for key, value in env.items():
             print(f"export {key}={value}")
+    return 0
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    import boto3
+
+    from registry_local.identity_provider import id_token
+
+    env = _environment(args.env)
+    session = boto3.session.Session(
+        region_name=env.get("AWS_REGION"),
+        aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
+    )
+    cognito = session.client("cognito-idp", endpoint_url=env.get("AWS_ENDPOINT_URL"))
+    try:
+        print(id_token(cognito, env, args.user))
+    except LookupError as exc:
+        print(f"registry local token: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except cognito.exceptions.UserNotFoundException:
+        print(f"registry local token: no user {args.user} in the pool", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -78,7 +114,11 @@ def _cmd_moto_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo(_: argparse.Namespace) -> int:
+def _cmd_demo(args: argparse.Namespace) -> int:
+    if args.auth:
+        from registry_local.auth_demo import run_auth_demo
+
+        return run_auth_demo()
     from registry_local.demo import run_demo
 
     return run_demo()
@@ -107,7 +147,19 @@ def parser() -> argparse.ArgumentParser:
     boot.add_argument("--prefix", default="registry-local")
     boot.add_argument("--region", default="us-east-1")
     boot.add_argument("--json", action="store_true", help="print the environment as JSON")
+    boot.add_argument(
+        "--auth",
+        action="store_true",
+        help="also a Cognito user pool (groups payments, search, registry-admins; users "
+        "alice, bob, admin @example.com) and AUTH_MODE=jwt in the environment",
+    )
     boot.set_defaults(func=_cmd_bootstrap)
+    token = local_sub.add_parser(
+        "token", help="print an ID token of the local user pool (bootstrap --auth)"
+    )
+    token.add_argument("user", help="the user's email, e.g. alice@example.com")
+    token.add_argument("--env", help="a JSON file of the environment (bootstrap --json)")
+    token.set_defaults(func=_cmd_token)
     server = local_sub.add_parser("moto-server", help="moto_server with the AgentCore rules layer")
     server.add_argument("-p", "--port", type=int, default=5000)
     server.set_defaults(func=_cmd_moto_server)
@@ -116,13 +168,18 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("action", nargs="?", default="")
     inv.add_argument("--data", help="the action's data: JSON, or @file")
     inv.add_argument("--request-id")
-    inv.add_argument("--actor", help="user:team[:role,role]")
+    inv.add_argument("--actor", help="user:team[:role,role] (AUTH_MODE=trusted)")
+    inv.add_argument("--token", help="AUTH_MODE=jwt: the caller's token (JWT, or @file)")
+    inv.add_argument("--team", help="which of the caller's teams acts (actor.team)")
     inv.add_argument("--event", help="a whole raw event (JSON or @file), sent as is")
     inv.add_argument("--env", help="a JSON file of environment variables (bootstrap --json)")
     inv.set_defaults(func=_cmd_invoke)
 
     demo = sub.add_parser("demo", help="a gateway's whole life on an embedded local AWS")
     demo.add_argument("--verbose", action="store_true", help="also print the function's log lines")
+    demo.add_argument(
+        "--auth", action="store_true", help="verified callers (AUTH_MODE=jwt, a Cognito pool)"
+    )
     demo.set_defaults(func=_cmd_demo)
     pkg = sub.add_parser("package", help="build dist/registry-lambda.zip (terraform deploys it)")
     pkg.add_argument("-o", "--output", help="where to write the zip (default: dist/)")
@@ -137,11 +194,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from services.logging import logger
 
-    # The function's JSON log lines go to stderr, so stdout is the answer.
-    logger.registered_handler.setStream(sys.stderr)  # type: ignore[attr-defined]
+    # The function's JSON log lines go to stderr, so stdout is the answer;
+    # the logger is left as found (main may run inside another program).
+    handler = cast("logging.StreamHandler[Any]", logger.registered_handler)
+    stream, level = handler.stream, logger.log_level
+    handler.setStream(sys.stderr)
     if args.command == "demo" and not args.verbose:
         logger.setLevel("WARNING")
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    finally:
+        handler.setStream(stream)
+        logger.setLevel(level)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ PETSTORE: dict[str, Any] = {
 }
 
 
-def _summary(response: dict[str, Any]) -> dict[str, Any]:
+def summary(response: dict[str, Any]) -> dict[str, Any]:
     record = response.get("data") or {}
     summary: dict[str, Any] = {"ok": response["ok"], "status": response["status"]}
     if not response["ok"]:
@@ -54,6 +54,8 @@ def _summary(response: dict[str, Any]) -> dict[str, Any]:
         summary["items"] = [(i["name"], i["status"]) for i in record["items"]]
     elif "fields" in record:
         summary.update(key=record["key"], expires_at=record["expires_at"])
+    elif "findings" in record:
+        summary.update(dry_run=record.get("dry_run"), counts=record.get("counts"))
     elif "errors" in record:
         summary["errors"] = [f"{e['rule']} at {e['path']}" for e in record["errors"]]
     else:
@@ -66,13 +68,13 @@ def _summary(response: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _step(title: str, event: Any) -> dict[str, Any]:
+def step(title: str, event: Any) -> dict[str, Any]:
     response = invoke(event)
-    print(f"\n== {title}\n{json.dumps(_summary(response), indent=2)}")
+    print(f"\n== {title}\n{json.dumps(summary(response), indent=2)}")
     return response
 
 
-def _audit(response: dict[str, Any]) -> None:
+def audit_line(response: dict[str, Any]) -> None:
     trail = response["data"]["audit"]
     print("   audit: " + " -> ".join(f"{e['outcome']} ({e['status']})" for e in trail))
 
@@ -97,18 +99,18 @@ def run_demo() -> int:
         print("bootstrapped: " + ", ".join(env[n] for n in names))
 
         create = _event("create_gateway", {"name": "payments-tools", "description": "Payment APIs"})
-        created = _step("create_gateway: PENDING -> ACTIVE", create)
-        _audit(created)
+        created = step("create_gateway: PENDING -> ACTIVE", create)
+        audit_line(created)
         gateway_id = created["data"]["gateway_id"]
-        _step("create_gateway again, same request_id: replayed, nothing new", create)
-        _step("get_gateway", _read("get_gateway", {"gateway_id": gateway_id}))
-        _step("list_gateways of team payments", _read("list_gateways", {"team": "payments"}))
-        _step(
+        step("create_gateway again, same request_id: replayed, nothing new", create)
+        step("get_gateway", _read("get_gateway", {"gateway_id": gateway_id}))
+        step("list_gateways of team payments", _read("list_gateways", {"team": "payments"}))
+        step(
             "update_gateway description",
             _event("update_gateway", {"gateway_id": gateway_id, "description": "Payments, v2"}),
         )
 
-        tool = _step(
+        tool = step(
             "create_tool from an inline OpenAPI spec; the API key goes to a credential provider",
             _event(
                 "create_tool",
@@ -123,7 +125,7 @@ def run_demo() -> int:
         print(f"   spec: {tool['data']['spec']['operations']} at {tool['data']['spec']['s3_uri']}")
         print(f"   credentials on the record (no secret): {tool['data']['credentials']}")
         pets_yaml = yaml.safe_dump(PETSTORE, sort_keys=False).encode()
-        _step(
+        step(
             "create_tool from a YAML spec file (base64)",
             _event(
                 "create_tool",
@@ -138,7 +140,7 @@ def run_demo() -> int:
                 },
             ),
         )
-        described = _step(
+        described = step(
             "create_tool from a short API description (generated into OpenAPI)",
             _event(
                 "create_tool",
@@ -170,7 +172,7 @@ def run_demo() -> int:
         print(f"   generated operations: {described['data']['spec']['operations']}")
         # A spec too large for the invoke payload (6 MB) goes to S3 first.
         pets_json = json.dumps(PETSTORE).encode()
-        upload = _step(
+        upload = step(
             "create_upload_url: a presigned S3 POST for a large spec",
             _event("create_upload_url", {"filename": "pets.json", "size_bytes": len(pets_json)}),
         )
@@ -181,7 +183,7 @@ def run_demo() -> int:
             timeout=30,
         )
         print(f"   uploaded {len(pets_json)} bytes: HTTP {posted.status_code}")
-        _step(
+        step(
             "create_tool from the uploaded spec (source type s3)",
             _event(
                 "create_tool",
@@ -192,7 +194,7 @@ def run_demo() -> int:
                 },
             ),
         )
-        _step(
+        step(
             "create_tool from a URL aimed at the instance metadata address: 422, never fetched",
             _event(
                 "create_tool",
@@ -203,34 +205,34 @@ def run_demo() -> int:
                 },
             ),
         )
-        _step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
+        step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
         private = {**PETSTORE, "servers": [{"url": "http://10.0.0.1"}]}
-        _step(
+        step(
             "validate_spec of a spec aimed at a private, plain-http server",
             _read("validate_spec", {"source": {"type": "inline", "spec": private}}),
         )
-        _step(
+        step(
             "delete_gateway while it has a tool: 409 Conflict",
             _event("delete_gateway", {"gateway_id": gateway_id}),
         )
 
-        _step(
+        step(
             "create_gateway with a taken name: 409 Conflict",
             _event("create_gateway", {"name": "payments-tools"}),
         )
-        _step(
+        step(
             "create_gateway with a bad name: 422 ValidationError",
             _event("create_gateway", {"name": "bad name!"}),
         )
-        _step("unknown action: 400 UnknownAction", {"action": "launch_rockets"})
-        _step("malformed event: 400 BadRequest", ["not", "an", "object"])
+        step("unknown action: 400 UnknownAction", {"action": "launch_rockets"})
+        step("malformed event: 400 BadRequest", ["not", "an", "object"])
 
-        deleted = _step(
+        deleted = step(
             "delete_gateway with cascade: the tools, then the gateway; DELETING -> DELETED",
             _event("delete_gateway", {"gateway_id": gateway_id, "cascade": True}),
         )
-        _audit(deleted)
-        _step(
+        audit_line(deleted)
+        step(
             "get_gateway after delete: 404 NotFound",
             _read("get_gateway", {"gateway_id": gateway_id}),
         )
