@@ -25,6 +25,7 @@ LAMBDA_DIR = ROOT / "lambda"
 CHILDREN = Path(__file__).resolve().parent / "children"
 RESULTS = Path(__file__).resolve().parent / "results"
 ZIP_PATH = ROOT / "dist" / "registry-lambda.zip"
+JWT_LAYER_PATH = ROOT / "dist" / "registry-jwt-layer.zip"
 # The real specs of ../shared/specs (MANIFEST.md there); BENCH_SPECS_DIR overrides.
 SPECS_DIR = Path(os.environ.get("BENCH_SPECS_DIR", str(ROOT.parent / "shared" / "specs")))
 LAMBDA_PYTHON = "3.12"  # terraform/variables.tf: lambda_runtime = python3.12

@@ -6,7 +6,7 @@ registry local token USER [--env FILE]
 registry invoke ACTION [--data JSON|@file] [--request-id ID] [--actor user:team[:role,...]]
                        [--token JWT|@file] [--team TEAM] [--event JSON|@file] [--env FILE]
 registry demo [--auth]
-registry package [-o ZIP] [--runtime R] [--architecture A] [--json]
+registry package [function|jwt-layer] [-o ZIP] [--runtime R] [--architecture A] [--json]
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_package(args: argparse.Namespace) -> int:
     from registry_local.package import main as package_main
 
-    argv = ["--runtime", args.runtime, "--architecture", args.architecture]
+    argv = [args.artifact, "--runtime", args.runtime, "--architecture", args.architecture]
     argv += (["--output", args.output] if args.output else []) + (["--json"] if args.json else [])
     return package_main(argv)
 
@@ -181,7 +181,10 @@ def parser() -> argparse.ArgumentParser:
         "--auth", action="store_true", help="verified callers (AUTH_MODE=jwt, a Cognito pool)"
     )
     demo.set_defaults(func=_cmd_demo)
-    pkg = sub.add_parser("package", help="build dist/registry-lambda.zip (terraform deploys it)")
+    pkg = sub.add_parser(
+        "package", help="build dist/registry-lambda.zip or the jwt layer (terraform deploys them)"
+    )
+    pkg.add_argument("artifact", nargs="?", default="function", choices=["function", "jwt-layer"])
     pkg.add_argument("-o", "--output", help="where to write the zip (default: dist/)")
     pkg.add_argument("--runtime", default="python3.12", help="terraform's lambda_runtime")
     pkg.add_argument("--architecture", default="x86_64", help="terraform's lambda_architecture")

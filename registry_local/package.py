@@ -1,7 +1,7 @@
-"""`python -m registry_local.package`: the Lambda deployment package.
+"""`python -m registry_local.package [function|jwt-layer]`: what Terraform deploys.
 
-Builds `dist/registry-lambda.zip`, the file Terraform deploys
-(`var.lambda_package_path`):
+`function` (the default) builds `dist/registry-lambda.zip`, the function's
+package (`var.lambda_package_path`):
 
 - `app.py` (from `lambda/app.py`) at the root, beside the `handlers/` and
   `services/` packages (their `.py` files, as `pip install .` ships them);
@@ -20,7 +20,14 @@ Builds `dist/registry-lambda.zip`, the file Terraform deploys
   in place of their `.py` (sourceless: with their source too the zip would
   be over our 10 MB target).
 
-The zip is reproducible: the same sources and `LOCK` give the same bytes
+`jwt-layer` builds `dist/registry-jwt-layer.zip`, a Lambda layer with what
+AUTH_MODE=jwt needs (pyproject's `jwt` extra: PyJWT and cryptography, at
+`JWT_LOCK`) under `python/`, which Lambda puts on sys.path from `/opt/python`.
+Terraform attaches it only when `auth_mode = "jwt"`
+(`var.jwt_layer_package_path`): trusted mode ships no JOSE code, and the
+function's zip stays under its target (cryptography alone is about 5 MB).
+
+Each zip is reproducible: the same sources and lock give the same bytes
 (entries sorted, every timestamp 1980-01-01, fixed permissions; bytecode
 that records its source's hash, not its mtime, and `/var/task/<path>` as
 its file name, and that Python never checks against the source
@@ -40,12 +47,13 @@ import sys
 import tempfile
 import tomllib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "dist" / "registry-lambda.zip"
+JWT_LAYER_OUTPUT = ROOT / "dist" / "registry-jwt-layer.zip"
 
 # Terraform's defaults (terraform/variables.tf): lambda_runtime = python3.12,
 # lambda_architecture = x86_64. Change them together. A stack deployed with
@@ -94,6 +102,16 @@ LOCK = (
     "urllib3==2.8.0",
 )
 
+# The jwt layer's distributions: pyproject's `jwt` extra and what it pulls in.
+# None of them may be in LOCK: the function's /var/task comes first on
+# sys.path, so a distribution in both would load the function's copy.
+JWT_LOCK = (
+    "cffi==2.1.1",
+    "cryptography==50.0.2",
+    "pycparser==3.12",
+    "pyjwt==2.15.1",
+)
+
 # The one list of AWS services the package can talk to: botocore/data (and
 # boto3/data) keep these service models and drop the other ~440 (about 25 MB).
 # dynamodb, s3 and bedrock-agentcore-control are the clients the code makes
@@ -117,8 +135,10 @@ CODE = (
 )
 
 # Where Lambda unpacks the zip: the file name the bytecode records (shown in
-# a traceback from a dependency, which ships no source).
+# a traceback from a dependency, which ships no source). A layer unpacks in
+# /opt, its `python/` folder on sys.path.
 TASK_ROOT = "/var/task"
+LAYER_ROOT = "/opt"
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o100644
@@ -183,9 +203,36 @@ def project_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> list[str]
     return list(dependencies)
 
 
-def locked_versions() -> dict[str, str]:
+def project_extra(extra: str, pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    with pyproject.open("rb") as handle:
+        extras = tomllib.load(handle)["project"].get("optional-dependencies", {})
+    if extra not in extras:
+        raise PackageError(f"pyproject.toml: no optional dependency group {extra!r}")
+    return list(extras[extra])
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One zip Terraform deploys: what it installs, at which pins, which of
+    our code it carries, and where Lambda unpacks it."""
+
+    name: str
+    default_output: Path
+    requirements: Callable[[], list[str]]
+    lock: tuple[str, ...]
+    code: tuple[tuple[Path, str], ...]
+    prefix: str  # folder of the zip the files go in
+    unpacked_at: str  # where Lambda puts the zip's root
+
+    @property
+    def load_root(self) -> str:
+        """The directory on sys.path: what the bytecode names as its file."""
+        return f"{self.unpacked_at}/{self.prefix}".rstrip("/")
+
+
+def locked_versions(lock: tuple[str, ...] = LOCK) -> dict[str, str]:
     pins: dict[str, str] = {}
-    for line in LOCK:
+    for line in lock:
         name, _, version = line.partition("==")
         pins[canonical(name)] = version
     return pins
@@ -197,11 +244,12 @@ def pip_install(
     *,
     platform: str = PLATFORM,
     python_version: str = PYTHON_VERSION,
-    locked: bool = True,
+    lock: tuple[str, ...] | None = LOCK,
 ) -> None:
-    """Install `requirements` for the Lambda platform into `target`."""
+    """Install `requirements` for the Lambda platform into `target`, at the
+    versions of `lock` (None: what pip resolves today)."""
     constraints = target.parent / "constraints.txt"
-    constraints.write_text("\n".join(LOCK if locked else ()) + "\n")
+    constraints.write_text("\n".join(lock or ()) + "\n")
     command = [
         sys.executable,
         "-m",
@@ -253,24 +301,24 @@ def installed_distributions(site: Path) -> dict[str, str]:
     return found
 
 
-def check_lock(installed: dict[str, str]) -> None:
-    pins = locked_versions()
+def check_lock(installed: dict[str, str], lock: tuple[str, ...] = LOCK) -> None:
+    pins = locked_versions(lock)
     unpinned = sorted(set(installed) - set(pins))
     if unpinned:
         raise PackageError(
-            "not in LOCK (registry_local/package.py), so not reproducible: "
+            "not in the lock (registry_local/package.py), so not reproducible: "
             + ", ".join(f"{n}=={installed[n]}" for n in unpinned)
-            + "; `python -m registry_local.package --resolve` prints a new LOCK"
+            + "; `python -m registry_local.package --resolve` prints a new lock"
         )
     wrong = sorted(n for n in installed if installed[n] != pins[n])
     if wrong:
         raise PackageError(
-            "installed versions differ from LOCK: "
+            "installed versions differ from the lock: "
             + ", ".join(f"{n} {installed[n]} != {pins[n]}" for n in wrong)
         )
     unused = sorted(set(pins) - set(installed))
     if unused:
-        raise PackageError("LOCK pins distributions nothing requires: " + ", ".join(unused))
+        raise PackageError("the lock pins distributions nothing requires: " + ", ".join(unused))
 
 
 def _keep_dependency_file(relative: Path) -> bool:
@@ -294,10 +342,10 @@ def _walk(directory: Path) -> Iterator[Path]:
             yield Path(dirpath) / filename
 
 
-def package_files(site: Path) -> dict[str, Path]:
+def package_files(site: Path, code: tuple[tuple[Path, str], ...] = CODE) -> dict[str, Path]:
     """Arcname -> source file: the code, then the dependencies."""
     files: dict[str, Path] = {}
-    for source, arcname in CODE:
+    for source, arcname in code:
         if source.is_file():
             files[arcname] = source
             continue
@@ -313,6 +361,8 @@ def package_files(site: Path) -> dict[str, Path]:
             raise PackageError(f"{arcname}: a dependency ships a file the code also ships")
         files[arcname] = path
 
+    if not (site / "botocore").is_dir():
+        return files  # a layer without botocore: nothing pruned to check
     missing = [name for name in BOTOCORE_DATA_FILES if f"botocore/data/{name}" not in files] + [
         service
         for service in BOTOCORE_SERVICES
@@ -366,21 +416,26 @@ for source, cfile, dfile in json.load(sys.stdin):
 """
 
 
-def _is_code(arcname: str) -> bool:
-    return arcname.split("/", 1)[0] in {arc for _, arc in CODE}
-
-
-def compile_bytecode(files: dict[str, Path], python: str, workdir: Path) -> dict[str, Path]:
+def compile_bytecode(
+    files: dict[str, Path],
+    python: str,
+    workdir: Path,
+    *,
+    code: tuple[tuple[Path, str], ...] = CODE,
+    load_root: str = TASK_ROOT,
+) -> dict[str, Path]:
     """`files` with their bytecode: our code gains `__pycache__/<module>.<tag>.pyc`
-    beside each `.py`; a dependency's `.py` is replaced by its `.pyc`."""
+    beside each `.py`; a dependency's `.py` is replaced by its `.pyc`. Each
+    records `<load_root>/<arcname>` as its file name."""
     tag = _cache_tag(python)
+    ours = {arc for _, arc in code}
     out: dict[str, Path] = {}
     jobs: list[tuple[str, str, str]] = []
     for arcname, source in files.items():
         if not arcname.endswith(".py"):
             out[arcname] = source
             continue
-        if _is_code(arcname):
+        if arcname.split("/", 1)[0] in ours:
             out[arcname] = source
             folder, _, name = arcname.rpartition("/")
             compiled = f"{folder}/" if folder else ""
@@ -392,7 +447,7 @@ def compile_bytecode(files: dict[str, Path], python: str, workdir: Path) -> dict
         target = workdir / compiled
         target.parent.mkdir(parents=True, exist_ok=True)
         out[compiled] = target
-        jobs.append((str(source), str(target), f"{TASK_ROOT}/{arcname}"))
+        jobs.append((str(source), str(target), f"{load_root}/{arcname}"))
     # One process, the files in order; a fixed hash seed on top of 3.12's
     # deterministic marshal: the same sources give the same bytes.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
@@ -419,8 +474,11 @@ def _directories(arcnames: list[str]) -> set[str]:
     return directories
 
 
-def write_zip(files: dict[str, Path], output: Path) -> None:
-    """Same files, same bytes: sorted entries, fixed dates and modes."""
+def write_zip(files: dict[str, Path], output: Path, prefix: str = "") -> None:
+    """Same files, same bytes: sorted entries, fixed dates and modes; every
+    entry under the folder `prefix` ("" for the zip's root)."""
+    if prefix:
+        files = {f"{prefix.rstrip('/')}/{arcname}": path for arcname, path in files.items()}
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
     names = sorted(set(files) | _directories(list(files)))
@@ -440,22 +498,58 @@ def write_zip(files: dict[str, Path], output: Path) -> None:
     partial.replace(output)
 
 
+FUNCTION = Artifact(
+    name="function",
+    default_output=DEFAULT_OUTPUT,
+    requirements=project_dependencies,
+    lock=LOCK,
+    code=CODE,
+    prefix="",
+    unpacked_at=TASK_ROOT,
+)
+JWT_LAYER = Artifact(
+    name="jwt-layer",
+    default_output=JWT_LAYER_OUTPUT,
+    requirements=lambda: project_extra("jwt"),
+    lock=JWT_LOCK,
+    code=(),
+    prefix="python",
+    unpacked_at=LAYER_ROOT,
+)
+ARTIFACTS = {artifact.name: artifact for artifact in (FUNCTION, JWT_LAYER)}
+
+
 def build(
-    output: Path = DEFAULT_OUTPUT,
+    output: Path | None = None,
     *,
+    artifact: Artifact = FUNCTION,
     platform: str = PLATFORM,
     python_version: str = PYTHON_VERSION,
     python: str | None = None,
 ) -> BuildReport:
-    """`python`: the interpreter that compiles the bytecode (see `runtime_python`)."""
+    """`output`: default the artifact's; `python`: the interpreter that
+    compiles the bytecode (see `runtime_python`)."""
+    output = output or artifact.default_output
     compiler = runtime_python(python_version, python)
     with tempfile.TemporaryDirectory(prefix="registry-package-") as tmp:
         site = Path(tmp) / "site"
-        pip_install(site, project_dependencies(), platform=platform, python_version=python_version)
+        pip_install(
+            site,
+            artifact.requirements(),
+            platform=platform,
+            python_version=python_version,
+            lock=artifact.lock,
+        )
         installed = installed_distributions(site)
-        check_lock(installed)
-        files = compile_bytecode(package_files(site), compiler, Path(tmp) / "bytecode")
-        write_zip(files, output)
+        check_lock(installed, artifact.lock)
+        files = compile_bytecode(
+            package_files(site, artifact.code),
+            compiler,
+            Path(tmp) / "bytecode",
+            code=artifact.code,
+            load_root=artifact.load_root,
+        )
+        write_zip(files, output, artifact.prefix)
 
     data = output.read_bytes()
     with zipfile.ZipFile(output) as archive:
@@ -475,16 +569,21 @@ def build(
     return report
 
 
-def resolve(*, platform: str = PLATFORM, python_version: str = PYTHON_VERSION) -> list[str]:
-    """A new LOCK: what pip resolves today for pyproject's dependencies."""
+def resolve(
+    artifact: Artifact = FUNCTION,
+    *,
+    platform: str = PLATFORM,
+    python_version: str = PYTHON_VERSION,
+) -> list[str]:
+    """A new lock: what pip resolves today for the artifact's requirements."""
     with tempfile.TemporaryDirectory(prefix="registry-package-") as tmp:
         site = Path(tmp) / "site"
         pip_install(
             site,
-            project_dependencies(),
+            artifact.requirements(),
             platform=platform,
             python_version=python_version,
-            locked=False,
+            lock=None,
         )
         return [f"{name}=={version}" for name, version in installed_distributions(site).items()]
 
@@ -492,9 +591,21 @@ def resolve(*, platform: str = PLATFORM, python_version: str = PYTHON_VERSION) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m registry_local.package",
-        description="Build the Lambda deployment zip (reproducible).",
+        description="Build the Lambda deployment zip or the jwt layer (reproducible).",
     )
-    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument(
+        "artifact",
+        nargs="?",
+        choices=sorted(ARTIFACTS),
+        default=FUNCTION.name,
+        help="the function's package (default) or the layer AUTH_MODE=jwt needs",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="default: dist/registry-lambda.zip, dist/registry-jwt-layer.zip",
+    )
     parser.add_argument(
         "--runtime",
         choices=sorted(RUNTIMES),
@@ -516,21 +627,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--resolve",
         action="store_true",
-        help="build nothing: print the LOCK that pip resolves today, to paste into this module",
+        help="build nothing: print the lock that pip resolves today, to paste into this module",
     )
     args = parser.parse_args(argv)
+    artifact = ARTIFACTS[args.artifact]
     platform, python_version = PLATFORMS[args.architecture], RUNTIMES[args.runtime]
     if args.resolve:
         try:
-            pins = resolve(platform=platform, python_version=python_version)
+            pins = resolve(artifact, platform=platform, python_version=python_version)
         except PackageError as exc:
             print(f"package: {exc}", file=sys.stderr)
             return 1
-        print("LOCK = (\n" + "".join(f'    "{pin}",\n' for pin in pins) + ")")
+        name = "LOCK" if artifact is FUNCTION else "JWT_LOCK"
+        print(f"{name} = (\n" + "".join(f'    "{pin}",\n' for pin in pins) + ")")
         return 0
     try:
         report = build(
-            args.output.resolve(),
+            args.output.resolve() if args.output else None,
+            artifact=artifact,
             platform=platform,
             python_version=python_version,
             python=args.python,

@@ -7,6 +7,20 @@ resource "aws_cloudwatch_log_group" "this" {
   retention_in_days = var.log_retention_days
 }
 
+# AUTH_MODE=jwt's token libraries (registry_local/package.py, JWT_LAYER):
+# a layer, so trusted mode ships no JOSE code and the function's zip stays
+# small. Lambda puts its python/ folder on sys.path after the function's own.
+resource "aws_lambda_layer_version" "jwt" {
+  count = var.auth_mode == "jwt" ? 1 : 0
+
+  layer_name               = "${local.lambda_function_name}-jwt"
+  description              = "PyJWT and cryptography for AUTH_MODE=jwt (scripts/package jwt-layer)."
+  filename                 = var.jwt_layer_package_path
+  source_code_hash         = filebase64sha256(var.jwt_layer_package_path)
+  compatible_runtimes      = [var.lambda_runtime]
+  compatible_architectures = [var.lambda_architecture]
+}
+
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Callers invoke synchronously and get errors back; the only asynchronous caller is the scheduled reconcile, which is idempotent and re-runs on the next schedule, so a DLQ would only collect stale copies.
   #checkov:skip=CKV_AWS_117:The function only calls AWS public endpoints (DynamoDB, S3, AgentCore, Secrets Manager) and reaches no private network; a VPC would add NAT/endpoint cost and cold-start latency for no isolation gain.
@@ -21,6 +35,7 @@ resource "aws_lambda_function" "this" {
   handler          = "app.handler"
   runtime          = var.lambda_runtime
   architectures    = [var.lambda_architecture]
+  layers           = aws_lambda_layer_version.jwt[*].arn
 
   memory_size                    = var.lambda_memory_size
   timeout                        = var.lambda_timeout

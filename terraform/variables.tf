@@ -41,6 +41,17 @@ variable "lambda_package_path" {
   }
 }
 
+variable "jwt_layer_package_path" {
+  description = "auth_mode = \"jwt\" only: path to the layer with the token libraries (PyJWT, cryptography), built by `scripts/package jwt-layer`, relative to this terraform/ directory. Not read in trusted mode."
+  type        = string
+  default     = "../dist/registry-jwt-layer.zip"
+
+  validation {
+    condition     = endswith(var.jwt_layer_package_path, ".zip")
+    error_message = "jwt_layer_package_path must point to a .zip file."
+  }
+}
+
 variable "lambda_runtime" {
   description = "Python runtime of the registry Lambda. The package must be built for the same version (scripts/package --runtime; its default is python3.12): pydantic-core is compiled per Python version."
   type        = string

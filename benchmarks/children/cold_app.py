@@ -2,8 +2,9 @@
 serves its first event (BENCH_EVENT), as Lambda's init + first invoke would.
 
 Runs from the source tree (PYTHONPATH=lambda:.) or from the unpacked zip
-(BENCH_PACKAGE, under `python3.12 -I -S`): it imports nothing of the
-benchmarks package, and writes its timings to BENCH_RESULT.
+(BENCH_PACKAGE, under `python3.12 -I -S`; with a layer, the zip then the
+layer's python/ folder, os.pathsep-separated, Lambda's order): it imports
+nothing of the benchmarks package, and writes its timings to BENCH_RESULT.
 """
 
 import time
@@ -16,7 +17,7 @@ import os  # noqa: E402
 import sys  # noqa: E402
 
 if os.environ.get("BENCH_PACKAGE"):
-    sys.path.insert(0, os.environ["BENCH_PACKAGE"])
+    sys.path[:0] = os.environ["BENCH_PACKAGE"].split(os.pathsep)
 
 import app  # noqa: E402
 
@@ -61,6 +62,7 @@ with open(os.environ["BENCH_RESULT"], "w") as out:
             "error": response.get("error"),
             "heavy_loaded": [name for name in HEAVY if name in sys.modules],
             "modules": len(sys.modules),
+            "jwt_loaded": "jwt" in sys.modules,
             "python": sys.version.split()[0],
             "app_file": app.__file__,
         },

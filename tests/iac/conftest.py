@@ -19,7 +19,7 @@ from typing import NoReturn
 import pytest
 
 from registry_local.moto_server import MotoServer
-from registry_local.package import PYTHON_VERSION, BuildReport, build
+from registry_local.package import JWT_LAYER, PYTHON_VERSION, BuildReport, build
 
 ROOT = Path(__file__).resolve().parents[2]
 STRICT = os.environ.get("REGISTRY_IAC_STRICT") == "1"
@@ -64,9 +64,20 @@ def runtime_python() -> str:
 
 
 @pytest.fixture(scope="session")
-def package(tmp_path_factory: pytest.TempPathFactory) -> BuildReport:
-    """The package, built once per session (pip needs PyPI)."""
-    return build(tmp_path_factory.mktemp("package") / "registry-lambda.zip")
+def package(tmp_path_factory: pytest.TempPathFactory, runtime_python: str) -> BuildReport:
+    """The function's package, built once per session (pip needs PyPI), its
+    bytecode compiled by the runtime's interpreter (`runtime_python`)."""
+    return build(tmp_path_factory.mktemp("package") / "registry-lambda.zip", python=runtime_python)
+
+
+@pytest.fixture(scope="session")
+def jwt_layer(tmp_path_factory: pytest.TempPathFactory, runtime_python: str) -> BuildReport:
+    """The layer AUTH_MODE=jwt needs, built once per session."""
+    return build(
+        tmp_path_factory.mktemp("layer") / "registry-jwt-layer.zip",
+        artifact=JWT_LAYER,
+        python=runtime_python,
+    )
 
 
 @pytest.fixture(scope="session")

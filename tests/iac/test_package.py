@@ -22,12 +22,13 @@ from registry_local.moto_server import MotoServer
 from tests.iac.conftest import ROOT
 
 # Runs inside `python3.12 -I -S`: no site-packages, no cwd, no PYTHON* variables;
-# sys.path is the unpacked zip and the standard library, as in Lambda minus
-# the runtime's own boto3 (/var/runtime), which the package must not need.
+# sys.path is the unpacked zip (then its layers, in Lambda's order) and the
+# standard library, as in Lambda minus the runtime's own boto3 (/var/runtime),
+# which the package must not need.
 RUNNER = r"""
 import json, sys
-package, events = sys.argv[1], json.loads(sys.argv[2])
-sys.path.insert(0, package)
+paths, events = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+sys.path[:0] = paths
 
 import app
 
@@ -51,7 +52,7 @@ out["sys_path"] = sys.path
 out["foreign_modules"] = sorted(
     name for name, module in list(sys.modules.items())
     if getattr(module, "__file__", None)
-    and not module.__file__.startswith((package, sys.base_prefix))
+    and not module.__file__.startswith((*paths, sys.base_prefix))
 )
 out["boto3"] = [boto3.__version__, boto3.__file__]
 print(json.dumps(out))
@@ -69,15 +70,6 @@ paths:
       responses:
         "200": {description: ok}
 """
-
-
-@pytest.fixture(scope="session")
-def package(tmp_path_factory: pytest.TempPathFactory, runtime_python: str) -> pkg.BuildReport:
-    """The package, built once per session (pip needs PyPI), its bytecode
-    compiled by the runtime's interpreter (conftest's `runtime_python`)."""
-    return pkg.build(
-        tmp_path_factory.mktemp("package") / "registry-lambda.zip", python=runtime_python
-    )
 
 
 def entries(report: pkg.BuildReport) -> list[zipfile.ZipInfo]:
@@ -238,8 +230,10 @@ def tree(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def invoke_package(
-    python: str, unpacked: Path, events: list[dict[str, Any]], env: dict[str, str]
+    python: str, paths: list[Path], events: list[dict[str, Any]], env: dict[str, str]
 ) -> dict[str, Any]:
+    """The events through app.handler, in a clean python whose sys.path is
+    `paths` (the unpacked zip, then layers) and the standard library."""
     result = subprocess.run(
         [
             python,
@@ -247,11 +241,11 @@ def invoke_package(
             "-S",  # no site module: no site-packages at all
             "-c",
             RUNNER,
-            str(unpacked),
+            json.dumps([str(path) for path in paths]),
             json.dumps(events),
             json.dumps(list(pkg.BOTOCORE_SERVICES)),
         ],
-        cwd=unpacked.parent,
+        cwd=paths[0].parent,
         env=env,
         capture_output=True,
         text=True,
@@ -295,7 +289,7 @@ def test_unpacked_zip_runs_the_gateway_lifecycle_in_a_clean_python(
 
     first = invoke_package(
         runtime_python,
-        unpacked,
+        [unpacked],
         [
             {"action": "get_gateway", "data": {"gateway_id": "gw-00000000000000000000"}},
             # The spec pipeline's dependencies (PyYAML, openapi-spec-validator,
@@ -309,7 +303,7 @@ def test_unpacked_zip_runs_the_gateway_lifecycle_in_a_clean_python(
     gateway_id = created["data"]["gateway_id"] if created["ok"] else None
     second = invoke_package(
         runtime_python,
-        unpacked,
+        [unpacked],
         [
             {"action": "get_gateway", "data": {"gateway_id": gateway_id}},
             {

@@ -22,6 +22,7 @@ CONSTRAINED = {
     "environment",
     "name_prefix",
     "lambda_package_path",
+    "jwt_layer_package_path",
     "lambda_runtime",
     "lambda_architecture",
     "lambda_memory_size",
@@ -159,6 +160,22 @@ def test_package_defaults_match_the_lambda_defaults() -> None:
     assert pkg.PLATFORMS[architecture] == pkg.PLATFORM
     assert literal(variables()["lambda_package_path"]["default"]) == "../dist/registry-lambda.zip"
     assert TERRAFORM_DIR.parent / "dist" / "registry-lambda.zip" == pkg.DEFAULT_OUTPUT
+    layer_path = literal(variables()["jwt_layer_package_path"]["default"])
+    assert (TERRAFORM_DIR / layer_path).resolve() == pkg.JWT_LAYER.default_output
+
+
+def test_jwt_layer_exists_in_jwt_mode_only_and_is_the_functions_only_layer() -> None:
+    [layer] = blocks("resource", "aws_lambda_layer_version").values()
+    [function] = blocks("resource", "aws_lambda_function").values()
+
+    assert layer["count"] == '${var.auth_mode == "jwt" ? 1 : 0}'
+    assert literal(layer["filename"]) == "${var.jwt_layer_package_path}"
+    assert literal(layer["source_code_hash"]) == "${filebase64sha256(var.jwt_layer_package_path)}"
+    assert literal(layer["compatible_runtimes"]) == ["${var.lambda_runtime}"]
+    assert literal(layer["compatible_architectures"]) == ["${var.lambda_architecture}"]
+    assert literal(function["layers"]) == "${aws_lambda_layer_version.jwt[*].arn}"
+    # The layer unpacks in /opt; python/ is where Lambda's Python runtimes look.
+    assert pkg.JWT_LAYER.load_root == "/opt/python"
 
 
 # Resources
