@@ -75,6 +75,13 @@ def authenticate(event: dict[str, Any], settings: Settings, context: Any) -> Ide
             )
         return None
     token = token_of(event)
+    if token is None and "auth" in event:
+        # An auth block whose token is no string is a bad token, never the
+        # token-less schedule's request.
+        raise UnauthenticatedError(
+            "the token is malformed",
+            [{"field": "auth.token", "message": "must be a string: a JWT"}],
+        )
     if token is None:
         scheduled = _schedule_identity(event, settings, context)
         if scheduled is not None:

@@ -121,6 +121,12 @@ class KeySource:
     def _load(self, *, refresh_only_keys: bool) -> None:
         with self._lock:
             now = self.clock()
+            # Decided before the lock: another thread may have loaded meanwhile.
+            if refresh_only_keys and now < self._next_refresh:
+                return
+            fresh = self.fetched_at is not None and now - self.fetched_at < TTL_SECONDS
+            if fresh and not refresh_only_keys:
+                return
             if self.fetched_at is None and now < self._next_retry:
                 raise _unavailable("it could not be reached a moment ago")
             self._next_refresh = now + UNKNOWN_KID_REFRESH_SECONDS

@@ -99,6 +99,10 @@ def _check_audience(claims: dict[str, Any], audiences: tuple[str, ...]) -> None:
 def _identity(claims: dict[str, Any], settings: Settings, issuer: str) -> Identity:
     subject = claims["sub"]
     user = claims.get(settings.auth_user_claim)
+    if settings.auth_user_claim == "email" and claims.get("email_verified") in (False, "false"):
+        # An address the provider has not verified may be anyone's (some
+        # providers let users set it): the audit trail names the subject.
+        user = None
     if not isinstance(user, str) or not user:
         user = subject
     if not isinstance(user, str) or not user or len(user) > MAX_USER_CHARS:

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pytest_socket import enable_socket, socket_allow_hosts
 
 from services.auth import keys
+from services.errors import UnauthenticatedError
 from services.gateway.gateway_flow import gateway_id_for
 from tests.support import ADMIN, FakeClock, Registry, event, make_runtime
 from tests.unit import test_secrets
@@ -376,6 +377,23 @@ def test_unknown_kid_flood_refreshes_the_jwks_at_most_once_a_minute(
     assert idp.calls[DISCOVERY] == before[DISCOVERY]
 
 
+def test_a_refresh_decided_before_the_lock_fetches_once(idp: FakeIdp, key_clock: FakeClock) -> None:
+    # Two callers may both see an unknown kid and decide to refresh before
+    # either holds the lock; the second one in must not fetch again.
+    source = keys.source_for(DISCOVERY)
+    with pytest.raises(UnauthenticatedError):
+        source.key("forged")
+    fetched = dict(idp.calls)
+
+    source._load(refresh_only_keys=True)  # the second caller, past its check
+    source._load(refresh_only_keys=False)  # and one that saw no keys yet
+
+    assert idp.calls == fetched
+    key_clock.advance(keys.UNKNOWN_KID_REFRESH_SECONDS + 1)
+    source._load(refresh_only_keys=True)
+    assert idp.calls[JWKS_URL] == fetched[JWKS_URL] + 1
+
+
 # --- 11. idempotency across users -----------------------------------------------------
 
 
@@ -440,6 +458,43 @@ def test_schedule_alias_alone_admits_the_scheduled_reconcile(
     assert_error(reg.invoke(other_action, LambdaContext(ALIAS_ARN)), 401, "Unauthenticated")
     assert_nothing_written(reg)
     assert idp.calls == {}  # the schedule never needs the provider
+
+
+def test_a_non_string_token_is_malformed_even_through_the_schedule_alias(
+    registry: Registry, idp: FakeIdp
+) -> None:
+    reg = jwt_mode(registry, auth_schedule_actor="scheduled-reconcile")
+    for auth in ({"token": 12345}, {"token": None}, {}, "a-token"):
+        scheduled = {
+            "action": "reconcile",
+            "request_id": "scheduled-reconcile",
+            "auth": auth,
+            "data": {"dry_run": False},
+        }
+
+        response = reg.invoke(scheduled, LambdaContext(ALIAS_ARN))
+
+        assert_error(response, 401, "Unauthenticated")
+        assert "malformed" in response["error"]["message"]
+    assert_nothing_written(reg)
+
+
+def test_an_unverified_email_is_not_the_user(reg: Registry, token: Callable[..., str]) -> None:
+    unverified = create(token(email="ceo@example.com", email_verified=False))
+    as_text = create(token(email="ceo@example.com", email_verified="false"), name="other-tools")
+    verified = create(token(email_verified=True), name="third-tools")
+
+    for evt in (unverified, as_text, verified):
+        assert reg.invoke(evt)["status"] == 201
+
+    def creator(evt: dict[str, Any]) -> str:
+        return str(reg.gateway_record(gateway_id_for(evt["request_id"]))["created_by"])
+
+    assert [creator(e) for e in (unverified, as_text, verified)] == [
+        "user-1",
+        "user-1",
+        "alice@example.com",
+    ]
 
 
 # --- 14. the real fetcher against a local provider ------------------------------------
