@@ -29,8 +29,9 @@ function's zip stays under its target (cryptography alone is about 5 MB).
 
 Each zip is reproducible: the same sources and lock give the same bytes
 (entries sorted, every timestamp 1980-01-01, fixed permissions; bytecode
-that records its source's hash, not its mtime, and `/var/task/<path>` as
-its file name, and that Python never checks against the source
+that records its source's hash, not its mtime, and `/var/task/<path>`
+(a layer: `/opt/python/<path>`) as its file name, and that Python never
+checks against the source
 (`UNCHECKED_HASH`); no `RECORD`/`INSTALLER` files from pip).
 """
 

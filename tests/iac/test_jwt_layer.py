@@ -17,7 +17,7 @@ from registry_local import package as pkg
 from registry_local.bootstrap import bootstrap
 from registry_local.identity_provider import id_token
 from registry_local.moto_server import MotoServer
-from tests.iac.test_package import invoke_package, tree
+from tests.iac.test_package import function_env, invoke_package, tree
 
 
 def test_jwt_lock_satisfies_the_jwt_extra_and_shares_nothing_with_the_function() -> None:
@@ -98,14 +98,7 @@ def test_function_with_the_layer_verifies_a_cognito_token_and_without_it_says_wh
     )
     cognito = session.client("cognito-idp", endpoint_url=moto_server.endpoint_url)
     alice = id_token(cognito, env, "alice@example.com")
-    sub_env = {
-        **env,
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "agentcore-tool-registry",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
+    sub_env = function_env(env)
     create = {
         "action": "create_gateway",
         "request_id": f"lyr-create-{uuid.uuid4()}",

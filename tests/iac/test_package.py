@@ -229,6 +229,19 @@ def tree(root: Path) -> dict[str, tuple[int, int]]:
     }
 
 
+def function_env(env: dict[str, str]) -> dict[str, str]:
+    """The function's whole environment: what bootstrap returns (as Terraform
+    sets it, plus the local endpoint and credentials) and no more."""
+    return {
+        **env,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "agentcore-tool-registry",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+
+
 def invoke_package(
     python: str, paths: list[Path], events: list[dict[str, Any]], env: dict[str, str]
 ) -> dict[str, Any]:
@@ -269,16 +282,7 @@ def test_unpacked_zip_runs_the_gateway_lifecycle_in_a_clean_python(
     shipped = tree(unpacked)
     moto_server.reset()
     env = bootstrap(moto_server.endpoint_url, prefix=f"pkg-{uuid.uuid4().hex[:8]}")
-    # The function's whole environment: what bootstrap returns (as Terraform
-    # sets it, plus the local endpoint and credentials) and no more.
-    sub_env = {
-        **env,
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "agentcore-tool-registry",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
+    sub_env = function_env(env)
     actor = {"user": "alice@example.com", "team": "payments", "roles": []}
     create = {
         "action": "create_gateway",
