@@ -44,6 +44,7 @@ from urllib.parse import unquote, urlsplit
 
 from services.errors import InvalidSpecError
 from services.logging import logger
+from services.net.address_policy import is_private_name, is_public
 from services.tools.models import MAX_SPEC_BYTES
 
 if TYPE_CHECKING:
@@ -87,18 +88,6 @@ _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie
 _MAX_MESSAGE = 300
 _MAX_REF_HOPS = 32
 
-# Names that never reach a public host (RFC 6761 special-use names, RFC 6762
-# `.local`, RFC 8375 `home.arpa`, ICANN's `.internal`, common LAN suffixes).
-_PRIVATE_SUFFIXES = (
-    "localhost",
-    "local",
-    "localdomain",
-    "internal",
-    "lan",
-    "home.arpa",
-    "test",
-    "invalid",
-)
 _INET_ATON_FORM = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}$")
 
 # JSON Schema keywords whose values are subschemas (Draft 4 to 2020-12).
@@ -913,10 +902,10 @@ def _host_problem(host: str, resolver: Callable[[str], list[str]] | None) -> tup
     host = host.rstrip(".").lower()
     literal = _ip_literal(host)
     if literal is not None:
-        if _is_public(literal):
+        if is_public(literal):
             return None
         return "server-host-not-public", f"{literal} is not a public address"
-    if "." not in host or any(host == s or host.endswith("." + s) for s in _PRIVATE_SUFFIXES):
+    if is_private_name(host):
         return "server-host-not-public", f"'{host}' is not a public host name"
     if resolver is None:
         return None
@@ -934,7 +923,7 @@ def _resolved_host_problem(
         return "server-host-unresolvable", f"'{host}' does not resolve"
     for address in addresses:
         literal = _ip_literal(str(address))
-        if literal is None or not _is_public(literal):
+        if literal is None or not is_public(literal):
             return "server-host-not-public", f"'{host}' resolves to {address}, not a public address"
     return None
 
@@ -953,12 +942,6 @@ def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
         except OSError:
             return None
     return None
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_global
-    return address.is_global
 
 
 # --------------------------------------------------------------------------

@@ -55,13 +55,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from services.errors import SpecFetchError
+from services.net.address_policy import IPAddress, refusal_reason
 from services.tools.models import MAX_SPEC_BYTES
 
 if TYPE_CHECKING:
     import requests
     from requests.adapters import HTTPAdapter
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # socket.getaddrinfo's shape: (family, type, proto, canonname, sockaddr) tuples.
 Resolver = Callable[..., Sequence[tuple[Any, ...]]]
 
@@ -83,11 +83,6 @@ _SPEC_MEDIA_TYPES = frozenset(
         "text/plain",
     }
 )
-# Addresses the `is_*` flags of Python 3.11 call global but that reach no
-# public host: carrier-grade NAT (RFC 6598) and local-use NAT64 (RFC 8215).
-_SHARED = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 # WHATWG URL: a host whose last label is a number is an IPv4 address in some
 # spelling (decimal, octal, hex, shortened); only the dotted quad is allowed.
 _NUMBER_LABEL = re.compile(r"^(?:0[xX][0-9a-fA-F]*|[0-9]+)$")
@@ -269,52 +264,6 @@ def _resolve(host: str, resolver: Resolver) -> list[IPAddress]:
     if not addresses:
         raise SpecFetchError(f"the spec host {host} cannot be resolved")
     return addresses
-
-
-def refusal_reason(address: IPAddress) -> str | None:
-    """Why the registry never connects to `address`, or None if it is public."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return "IPv4-mapped IPv6"
-        embedded = _embedded_ipv4(address)
-        if embedded is not None:
-            inner = refusal_reason(embedded)
-            if inner is not None:
-                return f"{inner} (embedded in IPv6)"
-            if address in _NAT64:
-                # DNS64 (an IPv6-only or dual-stack VPC) answers 64:ff9b::a.b.c.d
-                # for an IPv4-only host: as public as a.b.c.d, though Python
-                # files the whole prefix under "reserved".
-                return None
-        if address in _LOCAL_NAT64:
-            return "local-use NAT64"
-        if address.is_site_local:
-            return "site-local"
-    checks = (
-        ("loopback", address.is_loopback),
-        ("unspecified", address.is_unspecified),
-        ("link-local", address.is_link_local),
-        ("multicast", address.is_multicast),
-        ("shared (carrier-grade NAT)", address in _SHARED),
-        ("private", address.is_private),
-        ("reserved", address.is_reserved),
-        ("non-global", not address.is_global),
-    )
-    return next((name for name, hit in checks if hit), None)
-
-
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 transition address carries (6to4, Teredo, NAT64).
-
-    Python 3.11 calls 2002:0a00:0001::1 global, yet it leads to 10.0.0.1.
-    """
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
 
 
 # --- one request ------------------------------------------------------------

@@ -19,8 +19,9 @@ import urllib3.exceptions
 from requests.structures import CaseInsensitiveDict
 
 from services.errors import SpecFetchError
+from services.net.address_policy import refusal_reason
 from services.tools import url_fetch
-from services.tools.url_fetch import fetch_spec, pinned_adapter, refusal_reason
+from services.tools.url_fetch import fetch_spec, pinned_adapter
 
 PUBLIC = "93.184.216.34"
 PUBLIC_V6 = "2606:2800:220:1:248:1893:25c8:1946"

@@ -1,0 +1,1 @@
+"""What the registry judges about the network: which addresses are public."""
