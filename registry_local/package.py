@@ -389,22 +389,41 @@ def _cache_tag(python: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+def _pyenv_pythons(python_version: str) -> list[str]:
+    """pyenv's installed interpreters of that version (its shims answer only
+    for the selected ones), as ./scripts/test finds them."""
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return []
+    try:
+        root = subprocess.run(
+            [pyenv, "root"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
+    except OSError:
+        return []
+    if not root:
+        return []
+    versions = Path(root) / "versions"
+    return sorted(map(str, versions.glob(f"{python_version}.*/bin/python3")), reverse=True)
+
+
 def runtime_python(python_version: str = PYTHON_VERSION, given: str | None = None) -> str:
     """An interpreter of the runtime's version, to compile the bytecode
     (its format changes with every minor version): `given`, else this one,
-    else `python3.12` (or the runtime's version) on PATH."""
+    else `python3.12` (or the runtime's version) on PATH, else pyenv's."""
     wanted = "cpython-" + python_version.replace(".", "")
     if given is not None:
         tag = _cache_tag(given)
         if tag != wanted:
             raise PackageError(f"{given} makes {tag or 'no'} bytecode; the runtime needs {wanted}")
         return given
-    for candidate in (sys.executable, shutil.which(f"python{python_version}")):
+    candidates = [sys.executable, shutil.which(f"python{python_version}")]
+    for candidate in [*candidates, *_pyenv_pythons(python_version)]:
         if candidate and _cache_tag(candidate) == wanted:
             return candidate
     raise PackageError(
         f"the bytecode must be compiled by python{python_version} (the Lambda runtime's): "
-        f"put it on PATH or name it with --python"
+        f"put it on PATH, install it with pyenv, or name it with --python"
     )
 
 
@@ -622,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--python",
         help="the interpreter that compiles the bytecode: the runtime's version "
-        "(default: this one if it is, else python3.12 on PATH)",
+        "(default: this one if it is, else python3.12 on PATH, else pyenv's)",
     )
     parser.add_argument("--json", action="store_true", help="print the build report as JSON")
     parser.add_argument(

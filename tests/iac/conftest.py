@@ -9,9 +9,6 @@ fails instead.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -19,7 +16,8 @@ from typing import NoReturn
 import pytest
 
 from registry_local.moto_server import MotoServer
-from registry_local.package import JWT_LAYER, PYTHON_VERSION, BuildReport, build
+from registry_local.package import JWT_LAYER, PYTHON_VERSION, BuildReport, PackageError, build
+from registry_local.package import runtime_python as runtime_python_for
 
 ROOT = Path(__file__).resolve().parents[2]
 STRICT = os.environ.get("REGISTRY_IAC_STRICT") == "1"
@@ -31,36 +29,16 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def _version_of(python: str) -> str | None:
-    try:
-        result = subprocess.run(
-            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except OSError:
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
 @pytest.fixture(scope="session")
 def runtime_python() -> str:
-    """An interpreter of the Lambda runtime's version (python3.12)."""
-    if f"{sys.version_info.major}.{sys.version_info.minor}" == PYTHON_VERSION:
-        return sys.executable
-    candidates = [shutil.which(f"python{PYTHON_VERSION}")]
-    if pyenv := shutil.which("pyenv"):  # its shims answer only for the selected versions
-        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False)
-        versions = Path(root.stdout.strip() or "/nonexistent") / "versions"
-        candidates += sorted(map(str, versions.glob(f"{PYTHON_VERSION}.*/bin/python3")))
-    for candidate in filter(None, candidates):
-        if _version_of(candidate) == PYTHON_VERSION:
-            return candidate
-    unavailable(
-        f"no python{PYTHON_VERSION} on PATH (or in pyenv) to run the package as Lambda would"
-    )
+    """An interpreter of the Lambda runtime's version (python3.12), found as
+    the package command finds it (this one, PATH, then pyenv)."""
+    try:
+        return runtime_python_for(PYTHON_VERSION)
+    except PackageError:
+        unavailable(
+            f"no python{PYTHON_VERSION} on PATH (or in pyenv) to run the package as Lambda would"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -352,3 +352,28 @@ def test_unpacked_zip_runs_the_gateway_lifecycle_in_a_clean_python(
     # Every module came from the bytecode shipped: a module compiled from
     # source would have written its __pycache__ file (the runs may write).
     assert tree(unpacked) == shipped
+
+
+def test_runtime_python_is_found_in_pyenv_when_not_on_path(
+    runtime_python: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A machine where python3.12 is installed by pyenv but is not first on
+    # PATH (and this interpreter is another version): ./scripts/package
+    # must find it as ./scripts/test does.
+    root = tmp_path / "pyenv-root"
+    interpreter = root / "versions" / f"{pkg.PYTHON_VERSION}.99" / "bin" / "python3"
+    interpreter.parent.mkdir(parents=True)
+    interpreter.symlink_to(runtime_python)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_pyenv = bin_dir / "pyenv"
+    fake_pyenv.write_text(f"#!/bin/sh\necho {root}\n")
+    fake_pyenv.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(pkg.sys, "executable", str(tmp_path / "not-a-python"))
+
+    assert pkg.runtime_python() == str(interpreter)
+
+    fake_pyenv.unlink()
+    with pytest.raises(pkg.PackageError, match="install it with pyenv"):
+        pkg.runtime_python()
