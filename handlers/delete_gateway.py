@@ -1,12 +1,12 @@
 """`delete_gateway`: see CONTRACT.md, "Actions"."""
 
 from handlers.dispatcher import action
+from services import cascade
 from services.context import Call
-from services.gateway import gateway_flow
 from services.gateway.models import DeleteGatewayData
 from services.records.lifecycle import Result
 
 
 @action("delete_gateway", model=DeleteGatewayData, mutating=True)
 def delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
-    return gateway_flow.delete_gateway(call, data)
+    return cascade.delete_gateway(call, data)

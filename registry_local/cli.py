@@ -20,6 +20,8 @@ import uuid
 from pathlib import Path
 from typing import Any, cast
 
+from registry_local.invoke import invoke
+
 
 def _load(value: str) -> Any:
     text = Path(value[1:]).read_text() if value.startswith("@") else value
@@ -50,13 +52,6 @@ def build_event(args: argparse.Namespace) -> Any:
         token = Path(args.token[1:]).read_text() if args.token.startswith("@") else args.token
         event["auth"] = {"token": token.strip()}
     return event
-
-
-def invoke(event: Any) -> dict[str, Any]:
-    import app  # the real Lambda entry point (lambda/app.py)
-
-    app.reset_runtime()  # the environment may have changed since the last call
-    return app.handler(event, None)
 
 
 def _environment(path: str | None) -> dict[str, str]:

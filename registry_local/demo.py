@@ -17,7 +17,7 @@ import requests
 import yaml
 
 from registry_local.bootstrap import bootstrap
-from registry_local.cli import invoke
+from registry_local.invoke import invoke
 from registry_local.moto_server import MotoServer
 
 ACTOR = {"user": "alice@example.com", "team": "payments", "roles": []}

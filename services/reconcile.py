@@ -42,7 +42,7 @@ from services.errors import RegistryError, RequestValidationError, UpstreamError
 from services.gateway import gateway_flow
 from services.gateway.gateway_service import GatewayService
 from services.models import Actor
-from services.records import dynamo, lifecycle
+from services.records import dynamo, kinds, lifecycle
 from services.records.dynamo import Condition
 from services.records.lifecycle import GATEWAY_KIND_NAME, Kind
 from services.records.record_store import RECORD_TYPE_INDEX, gateway_name_key
@@ -105,9 +105,9 @@ def reconcile(
         for gateway in items:
             if gateway.get("status") == "DELETED":
                 continue
-            _check_record(call, report, gateway_flow.GATEWAY, gateway, older_than_seconds)
+            _check_record(call, report, kinds.GATEWAY, gateway, older_than_seconds)
             for tool in store.live_tools(gateway["gateway_id"]):
-                _check_record(call, report, tool_flow.TOOL, tool, older_than_seconds)
+                _check_record(call, report, kinds.TOOL, tool, older_than_seconds)
             if call.now() > call.deadline - _STOP_MARGIN_SECONDS:
                 # Resume right after this gateway, whatever the page held.
                 position = {k: gateway[k] for k in ("gateway_id", "record_type", "created_at")}
@@ -359,7 +359,7 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
     `delete_orphans`, like an orphan gateway. A tool that is PENDING,
     DELETING, or held by a live request is left to its own repair."""
     store = lifecycle.store(call)
-    table = tool_flow.TOOL.table(call)
+    table = kinds.TOOL.table(call)
     bucket = spec_bucket(call)
     # Each decision reads its record right before it, never from a cache: a
     # request may start meanwhile (a record read earlier would not show its

@@ -40,6 +40,7 @@ from services.errors import (
 from services.models import MAX_TOKEN_CHARS, TEAM_PATTERN, Actor, field_errors
 
 SCHEDULE_ALIAS = "reconcile-schedule"
+MAX_USER_CHARS = 256
 SCHEDULE_ISSUER = "lambda-alias:" + SCHEDULE_ALIAS
 _TEAM = re.compile(TEAM_PATTERN)
 
@@ -100,7 +101,8 @@ def authenticate(event: dict[str, Any], settings: Settings, context: Any) -> Ide
             "in the package",
             [{"field": "AUTH_MODE", "message": "jwt mode's libraries are not installed"}],
         ) from None
-    return tokens.verify(token, settings)
+    claims, issuer = tokens.verify(token, settings)
+    return identity_of(claims, settings, issuer)
 
 
 def _schedule_identity(event: dict[str, Any], settings: Settings, context: Any) -> Identity | None:
@@ -185,3 +187,28 @@ def teams_from_claim(value: Any) -> tuple[str, ...]:
         if isinstance(item, str) and _TEAM.match(item) and item not in seen:
             seen.append(item)
     return tuple(seen)
+
+
+def identity_of(claims: dict[str, Any], settings: Settings, issuer: str) -> Identity:
+    """The caller a verified token names (401 if its user claim is unusable)."""
+    subject = claims["sub"]
+    user = claims.get(settings.auth_user_claim)
+    if settings.auth_user_claim == "email" and claims.get("email_verified") in (False, "false"):
+        # An address the provider has not verified may be anyone's (some
+        # providers let users set it): the audit trail names the subject.
+        user = None
+    if not isinstance(user, str) or not user:
+        user = subject
+    if not isinstance(user, str) or not user or len(user) > MAX_USER_CHARS:
+        raise UnauthenticatedError(
+            f"the token's user claim ({settings.auth_user_claim}, else sub) is not usable"
+        )
+    groups = claims.get(settings.auth_teams_claim)
+    members = groups if isinstance(groups, list) else [groups]
+    return Identity(
+        issuer=issuer,
+        subject=str(subject),
+        user=user,
+        teams=teams_from_claim(groups),
+        admin=settings.auth_admin_group in members,
+    )

@@ -8,7 +8,7 @@ that fits that algorithm; the signature verifies; `iss` equals the
 discovery document's issuer; `exp` is in the future and `nbf` and `iat` are
 not, with `LEEWAY_SECONDS` of clock skew; the audience (`aud`, or Cognito
 access tokens' `client_id` when there is no `aud`) is one of
-AUTH_AUDIENCES; and the user claim is usable.
+AUTH_AUDIENCES.
 
 Imported only in jwt mode: PyJWT and cryptography cost a trusted-mode cold
 start nothing.
@@ -20,7 +20,6 @@ from typing import Any
 
 import jwt
 
-from services.auth.identity import Identity, teams_from_claim
 from services.auth.keys import source_for
 from services.config import Settings
 from services.errors import ConfigurationError, UnauthenticatedError
@@ -29,7 +28,6 @@ ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
 LEEWAY_SECONDS = 60
-MAX_USER_CHARS = 256
 
 _FAILED_CHECK: tuple[tuple[type[Exception], str], ...] = (
     (jwt.ExpiredSignatureError, "the token has expired"),
@@ -41,7 +39,9 @@ _FAILED_CHECK: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
-def verify(token: str, settings: Settings) -> Identity:
+def verify(token: str, settings: Settings) -> tuple[dict[str, Any], str]:
+    """The token's verified claims and its issuer (services/auth/identity.py
+    makes the caller's Identity of them)."""
     if settings.auth_oidc_discovery_url is None:  # pragma: no cover - load_settings refuses
         raise ConfigurationError("AUTH_MODE=jwt needs AUTH_OIDC_DISCOVERY_URL")
     source = source_for(settings.auth_oidc_discovery_url)
@@ -78,7 +78,7 @@ def verify(token: str, settings: Settings) -> Identity:
     except jwt.InvalidTokenError as exc:
         raise UnauthenticatedError(_reason(exc)) from None
     _check_audience(claims, settings.auth_audiences)
-    return _identity(claims, settings, source.current_issuer())
+    return claims, source.current_issuer()
 
 
 def _reason(exc: Exception) -> str:
@@ -94,27 +94,3 @@ def _check_audience(claims: dict[str, Any], audiences: tuple[str, ...]) -> None:
     named = [claims.get("client_id")] if aud is None else aud if isinstance(aud, list) else [aud]
     if not any(isinstance(a, str) and a in audiences for a in named):
         raise UnauthenticatedError("the token is meant for another audience (aud or client_id)")
-
-
-def _identity(claims: dict[str, Any], settings: Settings, issuer: str) -> Identity:
-    subject = claims["sub"]
-    user = claims.get(settings.auth_user_claim)
-    if settings.auth_user_claim == "email" and claims.get("email_verified") in (False, "false"):
-        # An address the provider has not verified may be anyone's (some
-        # providers let users set it): the audit trail names the subject.
-        user = None
-    if not isinstance(user, str) or not user:
-        user = subject
-    if not isinstance(user, str) or not user or len(user) > MAX_USER_CHARS:
-        raise UnauthenticatedError(
-            f"the token's user claim ({settings.auth_user_claim}, else sub) is not usable"
-        )
-    groups = claims.get(settings.auth_teams_claim)
-    members = groups if isinstance(groups, list) else [groups]
-    return Identity(
-        issuer=issuer,
-        subject=str(subject),
-        user=user,
-        teams=teams_from_claim(groups),
-        admin=settings.auth_admin_group in members,
-    )

@@ -15,10 +15,10 @@ same request sent again (or `reconcile`) resumes from the recorded state.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
-from services.context import Call, request_hash
+from services.context import Call
 from services.errors import (
     ConflictError,
     NotFoundError,
@@ -36,12 +36,10 @@ from services.gateway.models import (
     UpdateGatewayData,
 )
 from services.logging import log_step
-from services.polling import poll
 from services.records import audit, dynamo, ledger, lifecycle
 from services.records.dynamo import Condition, WriteCancelled
+from services.records.kinds import GATEWAY
 from services.records.lifecycle import (
-    GATEWAY_KIND_NAME,
-    Kind,
     ReplayResult,
     Result,
     authorize,
@@ -51,8 +49,6 @@ from services.records.lifecycle import (
     public_view,
 )
 from services.records.record_store import RECORD_TYPE_INDEX, TEAM_INDEX, gateway_name_key
-
-GATEWAY = Kind(GATEWAY_KIND_NAME, ("gateway_id",), lambda settings: settings.gateways_table_name)
 
 
 def gateway_id_for(request_id: str) -> str:
@@ -426,14 +422,24 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
 # ---------------------------------------------------------------- delete
 
 
-def delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
+# Deletes a gateway's live tools before the gateway (services/cascade.py).
+DeleteTools = Callable[[Call, dict[str, Any]], None]
+
+
+def delete_gateway(
+    call: Call, data: DeleteGatewayData, *, delete_tools: DeleteTools | None = None
+) -> Result:
+    """`delete_tools`: how `cascade: true` deletes the tools (the cascade
+    passes the tool flow's); without it a cascade over tools is refused."""
     try:
-        return _delete_gateway(call, data)
+        return _delete_gateway(call, data, delete_tools)
     except ReplayResult as replay:
         return replay.result
 
 
-def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
+def _delete_gateway(
+    call: Call, data: DeleteGatewayData, delete_tools: DeleteTools | None
+) -> Result:
     store = lifecycle.store(call)
     record = store.get_gateway(data.gateway_id)
     if record is None:
@@ -446,7 +452,7 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
         raise NotFoundError(f"no gateway {data.gateway_id}")
     authorize(call, GATEWAY, record)
     tools = store.count_live_tools(data.gateway_id)
-    if tools and not data.cascade:
+    if tools and not (data.cascade and delete_tools is not None):
         raise _refuse(
             call,
             ConflictError(
@@ -454,52 +460,12 @@ def _delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
                 "delete them first or send cascade: true"
             ),
         )
-    if tools and live_lease(call, record) is None:
-        _delete_tools(call, record)
+    if tools and delete_tools is not None and live_lease(call, record) is None:
+        delete_tools(call, record)
     started = lifecycle.begin_delete(call, GATEWAY, record, resume=resume)
     if isinstance(started, Result):
         return started
     return _drive_delete(call, started)
-
-
-def _delete_tools(call: Call, gateway: dict[str, Any]) -> None:
-    """Cascade: delete each tool (target, then its credential provider and
-    spec) with the tool flow, then wait until AgentCore lists no target:
-    AgentCore refuses to delete a gateway that still has targets.
-
-    Each tool's delete runs as its own request, with an id derived from this
-    one, so a retried cascade replays the tools already deleted and goes on.
-    """
-    from services.tools import tool_flow
-    from services.tools.models import DeleteToolData
-
-    for tool in lifecycle.store(call).live_tools(gateway["gateway_id"]):
-        data = DeleteToolData(tool_id=tool["tool_id"], gateway_id=tool["gateway_id"])
-        request_id = (
-            "cascade-" + hashlib.sha256(f"{call.rid}:{tool['tool_id']}".encode()).hexdigest()[:40]
-        )
-        sub_call = replace(
-            call,
-            action="delete_tool",
-            request_id=request_id,
-            request_hash=request_hash("delete_tool", data, request_id, call.actor, call.identity),
-        )
-        tool_flow.delete_tool(sub_call, data)
-    agentcore_id = (gateway.get("agentcore") or {}).get("gateway_id")
-    if agentcore_id:
-        service = _service(call)
-        emptied = poll(
-            not any(True for _ in service.list_gateway_targets(str(agentcore_id))),
-            lambda: not any(True for _ in service.list_gateway_targets(str(agentcore_id))),
-            bool,
-            deadline=call.poll_deadline,
-            clock=call.runtime.clock,
-            sleep=call.runtime.sleep,
-        )
-        if not emptied:
-            raise UpstreamUnavailableError(
-                "AgentCore still lists targets of this gateway; send the same request again"
-            )
 
 
 def _drive_delete(call: Call, record: dict[str, Any]) -> Result:

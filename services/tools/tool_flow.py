@@ -35,13 +35,12 @@ from services.errors import (
     UpstreamError,
     UpstreamUnavailableError,
 )
-from services.gateway.gateway_flow import GATEWAY
 from services.gateway.gateway_service import client_token
 from services.logging import log_step
 from services.records import audit, dynamo, ledger, lifecycle
 from services.records.dynamo import Condition, WriteCancelled
+from services.records.kinds import GATEWAY, TOOL
 from services.records.lifecycle import (
-    Kind,
     ReplayResult,
     Result,
     authorize,
@@ -62,7 +61,6 @@ from services.tools.models import (
 from services.tools.spec_pipeline import PreparedSpec, prepare, spec_bucket
 from services.tools.tools_service import ToolsService
 
-TOOL = Kind("tool", ("tool_id", "gateway_id"), lambda settings: settings.tools_table_name)
 MAX_TARGETS_PER_GATEWAY = 100
 _SECRET_KINDS = ("api_key", "oauth2")
 
