@@ -37,6 +37,8 @@ TOOL_ONLY = (
     "services.tools.spec_validation",
     "services.tools.url_fetch",
 )
+# Loaded in AUTH_MODE=jwt only, on the first token (this child is trusted mode).
+JWT_ONLY = ("jwt", "cryptography", "services.auth.tokens", "services.auth.keys")
 
 # The child: imports `app`, stubs DynamoDB (botocore's Stubber: no network,
 # no moto, which would import requests and YAML itself), serves the events
@@ -128,6 +130,8 @@ def test_gateway_actions_load_no_tool_machinery() -> None:
     ]
     for answer in answers:
         assert tool_only_loaded(answer["modules"]) == []
+        assert [m for m in answer["modules"] if m.split(".")[0] in {"jwt", "cryptography"}] == []
+        assert set(JWT_ONLY) & set(answer["modules"]) == set()
     # Only the modules of the actions asked for.
     handlers = {m for m in answers[-1]["modules"] if m.split(".")[0] == "handlers"}
     assert handlers == {
