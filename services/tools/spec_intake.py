@@ -122,9 +122,11 @@ def _from_url(
     fetch_policy: FetchPolicy | None,
 ) -> LoadedSpec:
     if fetcher is None:
-        from services.tools.url_fetch import fetch_spec
+        from services.tools.url_fetch import NO_EXCEPTIONS, fetch_spec
 
-        fetcher = fetch_spec if fetch_policy is None else partial(fetch_spec, policy=fetch_policy)
+        fetcher = partial(
+            fetch_spec, max_bytes=MAX_SPEC_BYTES, policy=fetch_policy or NO_EXCEPTIONS
+        )
     raw = fetcher(source.url)
     return _from_bytes(raw, {"type": "url", "url": _public_url(source.url)}, "source.url")
 

@@ -56,7 +56,6 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from services.errors import SpecFetchError
 from services.net.address_policy import IPAddress, refusal_reason
-from services.tools.models import MAX_SPEC_BYTES
 
 if TYPE_CHECKING:
     import requests
@@ -140,15 +139,16 @@ class Hop:
 def fetch_spec(
     url: str,
     *,
+    max_bytes: int,
     timeout: tuple[float, float] = (3.05, 10.0),
-    max_bytes: int = MAX_SPEC_BYTES,
     max_redirects: int = 3,
     resolver: Resolver = socket.getaddrinfo,
     session_factory: Callable[[], requests.Session] | None = None,
     clock: Callable[[], float] = time.monotonic,
     policy: FetchPolicy = NO_EXCEPTIONS,
 ) -> bytes:
-    """The body of `url`; `timeout` is (connect, total) in seconds."""
+    """The body of `url`, at most `max_bytes` (the caller's bound: a spec's,
+    a key set's); `timeout` is (connect, total) in seconds."""
     import requests
 
     connect_timeout, total_timeout = timeout

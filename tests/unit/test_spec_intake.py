@@ -171,9 +171,22 @@ def test_url_source_goes_through_the_fetcher_and_keeps_no_query() -> None:
 def test_url_source_uses_url_fetch_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     from services.tools import url_fetch
 
-    monkeypatch.setattr(url_fetch, "fetch_spec", lambda url: json.dumps(PETSTORE).encode())
+    asked: list[tuple[str, dict[str, Any]]] = []
+
+    def fetch_spec(url: str, **kwargs: Any) -> bytes:
+        asked.append((url, kwargs))
+        return json.dumps(PETSTORE).encode()
+
+    monkeypatch.setattr(url_fetch, "fetch_spec", fetch_spec)
     source = UrlSource.model_validate({"type": "url", "url": "https://specs.example.com/p.json"})
     assert load_spec(source).document == PETSTORE
+    # The spec's own bound, and no exception to the address rules.
+    assert asked == [
+        (
+            "https://specs.example.com/p.json",
+            {"max_bytes": MAX_SPEC_BYTES, "policy": url_fetch.NO_EXCEPTIONS},
+        )
+    ]
 
 
 def test_url_refusal_passes_through() -> None:

@@ -21,6 +21,7 @@ from requests.structures import CaseInsensitiveDict
 from services.errors import SpecFetchError
 from services.net.address_policy import refusal_reason
 from services.tools import url_fetch
+from services.tools.models import MAX_SPEC_BYTES
 from services.tools.url_fetch import fetch_spec, pinned_adapter
 
 PUBLIC = "93.184.216.34"
@@ -176,6 +177,7 @@ class FakeSession:
 
 
 def fetch(url: str, web: Web, dns: FakeResolver, **kwargs: Any) -> bytes:
+    kwargs.setdefault("max_bytes", MAX_SPEC_BYTES)
     return fetch_spec(url, resolver=dns, session_factory=web.session, **kwargs)
 
 
@@ -644,7 +646,7 @@ def test_real_requests_stack_opens_its_socket_to_the_vetted_address(
     monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
     dns = FakeResolver({"api.example.com": [[PUBLIC], ["127.0.0.1"]]})
     with pytest.raises(SpecFetchError, match="cannot be reached"):
-        fetch_spec("https://api.example.com/openapi.json", resolver=dns)
+        fetch_spec("https://api.example.com/openapi.json", max_bytes=MAX_SPEC_BYTES, resolver=dns)
     assert opened == [(PUBLIC, 443)]
     assert dns.calls == ["api.example.com"]
 
@@ -655,7 +657,17 @@ def test_refused_url_never_builds_a_session(monkeypatch: pytest.MonkeyPatch) -> 
 
     dns = resolver(internal="10.0.0.1")
     with pytest.raises(SpecFetchError):
-        fetch_spec("https://internal.example.com/", resolver=dns, session_factory=no_session)
+        fetch_spec(
+            "https://internal.example.com/",
+            max_bytes=MAX_SPEC_BYTES,
+            resolver=dns,
+            session_factory=no_session,
+        )
     monkeypatch.setattr(url_fetch, "pinned_adapter", no_session)
     with pytest.raises(SpecFetchError):
-        fetch_spec("http://api.example.com/", resolver=dns, session_factory=no_session)
+        fetch_spec(
+            "http://api.example.com/",
+            max_bytes=MAX_SPEC_BYTES,
+            resolver=dns,
+            session_factory=no_session,
+        )
