@@ -48,10 +48,14 @@ def refusal_reason(address: IPAddress) -> str | None:
             inner = refusal_reason(embedded)
             if inner is not None:
                 return f"{inner} (embedded in IPv6)"
-            if address in _NAT64:
+            if address in _NAT64 or address.sixtofour is not None:
                 # DNS64 (an IPv6-only or dual-stack VPC) answers 64:ff9b::a.b.c.d
-                # for an IPv4-only host: as public as a.b.c.d, though Python
-                # files the whole prefix under "reserved".
+                # for an IPv4-only host, and 6to4's 2002:aabb:ccdd:: relays to
+                # a.b.c.d: each as public as the address it carries. Python
+                # disagrees with itself here (3.13 and 3.12.4+ file 2002::/16
+                # under "private", 3.11 calls it global; the whole NAT64 prefix
+                # is "reserved"), so the carried address decides, on every
+                # version alike.
                 return None
         if address in _LOCAL_NAT64:
             return "local-use NAT64"
