@@ -8,7 +8,6 @@ from services.errors import BadRequestError
 from services.records.lifecycle import Result
 from services.s3.s3_service import UPLOAD_EXPIRES_SECONDS
 from services.tools.models import CreateUploadUrlData
-from services.tools.spec_pipeline import spec_bucket
 
 
 @action("create_upload_url", model=CreateUploadUrlData, mutating=False)
@@ -19,7 +18,7 @@ def create_upload_url(call: Call, data: CreateUploadUrlData) -> Result:
         )
     # Under the team's prefix: only that team's create_tool may read it back.
     key = f"uploads/{call.actor.team}/{uuid.uuid4()}/{data.filename}"
-    upload = spec_bucket(call).presigned_upload(key, data.size_bytes)
+    upload = call.runtime.spec_bucket.presigned_upload(key, data.size_bytes)
     return Result(
         200,
         {

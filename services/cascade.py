@@ -13,7 +13,6 @@ from typing import Any
 from services.context import Call, request_hash
 from services.errors import UpstreamUnavailableError
 from services.gateway import gateway_flow
-from services.gateway.gateway_service import GatewayService
 from services.gateway.models import DeleteGatewayData
 from services.polling import poll
 from services.records import lifecycle
@@ -51,7 +50,7 @@ def delete_tools(call: Call, gateway: dict[str, Any]) -> None:
         tool_flow.delete_tool(sub_call, data)
     agentcore_id = (gateway.get("agentcore") or {}).get("gateway_id")
     if agentcore_id:
-        service = GatewayService(call.runtime.agentcore, call.runtime.settings.gateway_role_arn)
+        service = call.runtime.gateways
         emptied = poll(
             not any(True for _ in service.list_gateway_targets(str(agentcore_id))),
             lambda: not any(True for _ in service.list_gateway_targets(str(agentcore_id))),

@@ -33,27 +33,45 @@ import base64
 import binascii
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from services.context import Call
-from services.credentials.credentials_service import PROVIDER_PREFIX, CredentialsService
+from services.credentials.credentials_service import PROVIDER_PREFIX
 from services.errors import RegistryError, RequestValidationError, UpstreamError
 from services.gateway import gateway_flow
-from services.gateway.gateway_service import GatewayService
 from services.models import Actor
 from services.records import dynamo, kinds, lifecycle
 from services.records.dynamo import Condition
-from services.records.lifecycle import GATEWAY_KIND_NAME, Kind
-from services.records.record_store import RECORD_TYPE_INDEX, gateway_name_key
-from services.s3.s3_service import SPECS_PREFIX, spec_key
-from services.tools import tool_flow
-from services.tools.spec_pipeline import spec_bucket
-from services.tools.tools_service import ToolsService
+from services.records.lifecycle import Kind, Result
+from services.records.record_store import RECORD_TYPE_INDEX, gateway_name_key, tool_name_key
+from services.tools import targets, tool_flow
 
 _RECONCILER = "reconcile"
 # Time kept back to write the report's last repair before the deadline.
 _STOP_MARGIN_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What reconcile asks of each kind of record, so it never branches on
+    which kind it holds: how to finish a dead request's work, how to read
+    the AgentCore resource an ACTIVE record names, and (tools) whether it
+    still serves what the record says."""
+
+    kind: Kind
+    recover: Callable[[Call, dict[str, Any]], Result]
+    remote: Callable[[Call, dict[str, Any]], dict[str, Any] | None]
+    drift: Callable[[Call, dict[str, Any], dict[str, Any]], str | None]
+
+
+def _no_drift(call: Call, record: dict[str, Any], remote: dict[str, Any]) -> str | None:
+    return None  # a gateway record describes nothing the resource could serve differently
+
+
+GATEWAYS = Subject(kinds.GATEWAY, gateway_flow.resume, gateway_flow.remote, _no_drift)
+TOOLS = Subject(kinds.TOOL, tool_flow.recover, tool_flow.remote, tool_flow.drift)
 
 
 @dataclass
@@ -105,9 +123,9 @@ def reconcile(
         for gateway in items:
             if gateway.get("status") == "DELETED":
                 continue
-            _check_record(call, report, kinds.GATEWAY, gateway, older_than_seconds)
+            _check_record(call, report, GATEWAYS, gateway, older_than_seconds)
             for tool in store.live_tools(gateway["gateway_id"]):
-                _check_record(call, report, kinds.TOOL, tool, older_than_seconds)
+                _check_record(call, report, TOOLS, tool, older_than_seconds)
             if call.now() > call.deadline - _STOP_MARGIN_SECONDS:
                 # Resume right after this gateway, whatever the page held.
                 position = {k: gateway[k] for k in ("gateway_id", "record_type", "created_at")}
@@ -172,8 +190,9 @@ def _on_behalf(call: Call, record: dict[str, Any]) -> Call | None:
 
 
 def _check_record(
-    call: Call, report: Report, kind: Kind, record: dict[str, Any], older_than: int
+    call: Call, report: Report, subject: Subject, record: dict[str, Any], older_than: int
 ) -> None:
+    kind = subject.kind
     ident = kind.ident(record)
     status = record.get("status")
     half_done = status in ("PENDING", "DELETING") or record.get("pending") is not None
@@ -189,13 +208,16 @@ def _check_record(
         if report.dry_run:
             report.add(kind.name, ident, "interrupted", f"would {action}", done=False)
             return
-        _repair(call, report, kind, record, action)
+        _repair(call, report, subject, record, action)
         return
     if status == "ACTIVE":
-        _check_active(call, report, kind, record)
+        _check_active(call, report, subject, record)
 
 
-def _repair(call: Call, report: Report, kind: Kind, record: dict[str, Any], action: str) -> None:
+def _repair(
+    call: Call, report: Report, subject: Subject, record: dict[str, Any], action: str
+) -> None:
+    kind = subject.kind
     ident = kind.ident(record)
     acting = _on_behalf(call, record)
     if acting is None:
@@ -210,9 +232,7 @@ def _repair(call: Call, report: Report, kind: Kind, record: dict[str, Any], acti
         return
     try:
         taken = lifecycle.take_over(acting, kind, record)
-        result = (gateway_flow.resume if kind.name == GATEWAY_KIND_NAME else tool_flow.recover)(
-            acting, taken
-        )
+        result = subject.recover(acting, taken)
         report.add(
             kind.name,
             ident,
@@ -227,18 +247,11 @@ def _repair(call: Call, report: Report, kind: Kind, record: dict[str, Any], acti
         )
 
 
-def _check_active(call: Call, report: Report, kind: Kind, record: dict[str, Any]) -> None:
+def _check_active(call: Call, report: Report, subject: Subject, record: dict[str, Any]) -> None:
+    kind = subject.kind
     ident = kind.ident(record)
-    agentcore = record.get("agentcore") or {}
     try:
-        if kind.name == GATEWAY_KIND_NAME:
-            remote = GatewayService(call.runtime.agentcore, "").get_gateway(
-                str(agentcore.get("gateway_id"))
-            )
-        else:
-            remote = ToolsService(call.runtime.agentcore).get_gateway_target(
-                str(agentcore.get("gateway_id")), str(agentcore.get("target_id"))
-            )
+        remote = subject.remote(call, record)
     except RegistryError as exc:
         report.add(
             kind.name, ident, "unchecked", "none", done=False, detail=f"{exc.code}: {exc.message}"
@@ -256,19 +269,22 @@ def _check_active(call: Call, report: Report, kind: Kind, record: dict[str, Any]
         _mark_failed(call, kind, record, finding, reasons)
         report.add(kind.name, ident, finding, "marked FAILED", done=True, detail=reasons)
         return
-    if kind.name != GATEWAY_KIND_NAME:
-        _check_spec(call, report, record, remote)
+    assert remote is not None  # noqa: S101 - None was handled above
+    detail = subject.drift(call, record, remote)
+    if detail is not None:
+        report.add(kind.name, ident, "drift", "none: reported", done=False, detail=detail)
+        return
+    if kind is kinds.TOOL:
+        # Counted for tools only, as before there were subjects: a gateway
+        # has nothing to drift from.
+        report.counts["in-step"] += 1
 
 
 def _mark_failed(
     call: Call, kind: Kind, record: dict[str, Any], finding: str, reasons: str
 ) -> None:
     error = UpstreamError(reasons, [{"service": "AgentCore", "code": finding, "message": reasons}])
-    claim = (
-        gateway_name_key(record["name"])
-        if kind.name == GATEWAY_KIND_NAME
-        else tool_flow.tool_name_key(record["gateway_id"], record["name"])
-    )
+    claim = kind.name_claim(record)
     actor = Actor(user=_RECONCILER, team=str(record.get("team")), roles=["admin"])
     lifecycle.transition(
         replace(call, actor=actor),
@@ -286,34 +302,11 @@ def _delete(table: str, key: dict[str, Any]) -> dict[str, Any]:
     return dynamo.delete(table, key)
 
 
-def _check_spec(call: Call, report: Report, record: dict[str, Any], target: dict[str, Any]) -> None:
-    spec = record.get("spec") or {}
-    served = (
-        ((target.get("targetConfiguration") or {}).get("mcp") or {}).get("openApiSchema") or {}
-    ).get("s3") or {}
-    if served.get("uri") != spec.get("s3_uri"):
-        report.add(
-            "tool",
-            record["tool_id"],
-            "drift",
-            "none: reported",
-            done=False,
-            detail=f"the target serves {served.get('uri')}",
-        )
-        return
-    stored = spec_bucket(call).sha256_of(str(spec.get("s3_key")))
-    if stored != spec.get("sha256"):
-        detail = "the spec object is missing" if stored is None else "the spec object changed"
-        report.add("tool", record["tool_id"], "drift", "none: reported", done=False, detail=detail)
-        return
-    report.counts["in-step"] += 1
-
-
 def _check_orphans(call: Call, report: Report, delete_orphans: bool) -> None:
     store = lifecycle.store(call)
     settings = call.runtime.settings
-    gateways = GatewayService(call.runtime.agentcore, settings.gateway_role_arn)
-    targets = ToolsService(call.runtime.agentcore)
+    gateways = call.runtime.gateways
+    agentcore_targets = call.runtime.targets
     for summary in gateways.list_gateways():
         agentcore_id, name = str(summary["gatewayId"]), str(summary.get("name"))
         claim = store.get(settings.gateways_table_name, gateway_name_key(name))
@@ -331,10 +324,10 @@ def _check_orphans(call: Call, report: Report, delete_orphans: bool) -> None:
                 remove=lambda gateway=agentcore_id: gateways.delete_gateway(gateway),
             )
             continue
-        for target in targets.list_gateway_targets(agentcore_id):
+        for target in agentcore_targets.list_gateway_targets(agentcore_id):
             target_id, target_name = str(target["targetId"]), str(target.get("name"))
             tool_claim = store.get(
-                settings.tools_table_name, tool_flow.tool_name_key(owner["gateway_id"], target_name)
+                settings.tools_table_name, tool_name_key(owner["gateway_id"], target_name)
             )
             if tool_claim is None:
                 _orphan(
@@ -343,13 +336,16 @@ def _check_orphans(call: Call, report: Report, delete_orphans: bool) -> None:
                     target_id,
                     f"{name}/{target_name}",
                     delete=delete_orphans,
-                    remove=lambda g=agentcore_id, t=target_id: targets.delete_gateway_target(g, t),
+                    remove=lambda g=agentcore_id, t=target_id: (
+                        agentcore_targets.delete_gateway_target(g, t)
+                    ),
                 )
 
 
 def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
-    """Spec objects and credential providers the registry made (its own key
-    prefix and provider names) that no live record uses.
+    """The artifacts each kind of target stores (OpenAPI: spec objects under
+    the registry's own key prefix) and the credential providers the registry
+    made (its own provider names) that no live record uses.
 
     A *leftover* belongs to a tool whose record says it no longer uses it: a
     FAILED or DELETED tool (a cleanup that failed), or an ACTIVE tool's spec
@@ -360,29 +356,32 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
     DELETING, or held by a live request is left to its own repair."""
     store = lifecycle.store(call)
     table = kinds.TOOL.table(call)
-    bucket = spec_bucket(call)
     # Each decision reads its record right before it, never from a cache: a
     # request may start meanwhile (a record read earlier would not show its
     # lease, and its new spec object or provider would look unused).
-    for key in bucket.spec_keys():
-        if _out_of_time(call, report):
-            return
-        parts = key.removeprefix(SPECS_PREFIX).split("/")
-        if len(parts) != 3:
-            continue  # not a key the registry writes
-        gateway_id, tool_id, _ = parts
-        record = store.get(table, {"tool_id": tool_id, "gateway_id": gateway_id})
-        _settle(
-            call,
-            report,
-            "spec-object",
-            key,
-            record,
-            used=key in _spec_keys_used(record),
-            delete_orphans=delete_orphans,
-            remove=lambda k=key: bucket.delete(k),
-        )
-    providers = CredentialsService(call.runtime.agentcore)
+    for target_kind in targets.KINDS:
+        for artifact in target_kind.stored(call):
+            if _out_of_time(call, report):
+                return
+            record = store.get(
+                table, {"tool_id": artifact.tool_id, "gateway_id": artifact.gateway_id}
+            )
+            # The artifacts a tool record uses: its own, and those of a
+            # paused update (its target may already read them).
+            used = record is not None and artifact.ref in targets.for_record(record).artifacts(
+                record, pending=True
+            )
+            _settle(
+                call,
+                report,
+                target_kind.artifact_finding,
+                artifact.ref,
+                record,
+                used=used,
+                delete_orphans=delete_orphans,
+                remove=lambda k=target_kind, ref=artifact.ref: k.remove(call, ref),
+            )
+    providers = call.runtime.providers
     for name, kind in providers.list_providers(PROVIDER_PREFIX):
         if _out_of_time(call, report):
             return
@@ -407,20 +406,6 @@ def _out_of_time(call: Call, report: Report) -> bool:
         return False
     report.add("sweep", "-", "incomplete", "none: stopped before the deadline", done=False)
     return True
-
-
-def _spec_keys_used(record: dict[str, Any] | None) -> set[str]:
-    """The spec objects a tool record points at: its spec, and the one a
-    paused update wrote (its target may already read it)."""
-    if record is None:
-        return set()
-    used = {str((record.get("spec") or {}).get("s3_key"))}
-    pending = (record.get("pending") or {}).get("spec")
-    if pending:
-        used.add(
-            spec_key(str(record["gateway_id"]), str(record["tool_id"]), str(pending["sha256"]))
-        )
-    return used
 
 
 def _settle(

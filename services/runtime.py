@@ -1,9 +1,14 @@
-"""Per-process runtime: settings, boto3 clients, clock.
+"""Per-process runtime: settings, boto3 clients, the AWS adapters, clock.
 
 Built once per Lambda container (on the first invoke, not at import, so a
 misconfigured function still answers with a clean `ConfigurationError`).
-Clients are created on first use: a gateway action never pays for an S3
-client. Tests and the local runner hand in their own clock and sleep.
+It is where the adapters (the record store, `GatewayService`,
+`ToolsService`, `CredentialsService`, the spec bucket) are made, each once
+and with its settings, so no flow builds one of its own. Clients and
+adapters are created on first use, their modules imported then too: a
+gateway action never pays for an S3 client or loads the tool adapters
+(tests/unit/test_cold_imports.py). Tests and the local runner hand in their
+own clock and sleep.
 
 `fetch_policy` is for tests only (services/tools/url_fetch.py says why): a
 test sets it to fetch specs from its own HTTPS server on 127.0.0.1. Nothing
@@ -25,6 +30,11 @@ from botocore.config import Config
 from services.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from services.credentials.credentials_service import CredentialsService
+    from services.gateway.gateway_service import GatewayService
+    from services.records.record_store import RecordStore
+    from services.s3.s3_service import S3Service
+    from services.tools.tools_service import ToolsService
     from services.tools.url_fetch import FetchPolicy
 
 # botocore's standard retry mode: exponential backoff with jitter on throttling
@@ -67,6 +77,40 @@ class Runtime:
     @cached_property
     def s3(self) -> Any:
         return self.client("s3")
+
+    # The adapters. Each imports its module here, on first use: the gateway
+    # actions' cold start never loads the tool ones.
+
+    @cached_property
+    def records(self) -> RecordStore:
+        from services.records.record_store import RecordStore
+
+        settings = self.settings
+        return RecordStore(self.dynamodb, settings.gateways_table_name, settings.tools_table_name)
+
+    @cached_property
+    def gateways(self) -> GatewayService:
+        from services.gateway.gateway_service import GatewayService
+
+        return GatewayService(self.agentcore, self.settings.gateway_role_arn)
+
+    @cached_property
+    def targets(self) -> ToolsService:
+        from services.tools.tools_service import ToolsService
+
+        return ToolsService(self.agentcore)
+
+    @cached_property
+    def providers(self) -> CredentialsService:
+        from services.credentials.credentials_service import CredentialsService
+
+        return CredentialsService(self.agentcore)
+
+    @cached_property
+    def spec_bucket(self) -> S3Service:
+        from services.s3.s3_service import S3Service
+
+        return S3Service(self.s3, self.settings.spec_bucket_name)
 
 
 def build_runtime(settings: Settings | None = None) -> Runtime:

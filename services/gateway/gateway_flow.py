@@ -59,7 +59,7 @@ def gateway_id_for(request_id: str) -> str:
 
 
 def _service(call: Call) -> GatewayService:
-    return GatewayService(call.runtime.agentcore, call.runtime.settings.gateway_role_arn)
+    return call.runtime.gateways
 
 
 def _table(call: Call) -> str:
@@ -97,6 +97,11 @@ def resume(call: Call, taken: dict[str, Any]) -> Result:
         return _drive_update(call, taken)
     released = _transition(call, taken, outcome="resumed-nothing-to-do", remove=("lease",))
     return Result(200, public_view(released))
+
+
+def remote(call: Call, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The gateway an ACTIVE record names, as AgentCore has it (None: gone)."""
+    return _service(call).get_gateway(str((record.get("agentcore") or {}).get("gateway_id")))
 
 
 # ---------------------------------------------------------------- create

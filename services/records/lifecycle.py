@@ -39,16 +39,15 @@ class Result:
     data: dict[str, Any]
 
 
-GATEWAY_KIND_NAME = "gateway"
-
-
 @dataclass(frozen=True)
 class Kind:
-    """Where records of one kind live and how they are keyed."""
+    """Where records of one kind live, how they are keyed, and the key of
+    the name claim a live record holds (services/records/kinds.py)."""
 
     name: str
     key_fields: tuple[str, ...]
     table_of: Callable[[Settings], str]
+    name_claim: Callable[[dict[str, Any]], dict[str, str]]
 
     def table(self, call: Call) -> str:
         return self.table_of(call.runtime.settings)
@@ -65,10 +64,7 @@ def public_view(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def store(call: Call) -> RecordStore:
-    settings = call.runtime.settings
-    return RecordStore(
-        call.runtime.dynamodb, settings.gateways_table_name, settings.tools_table_name
-    )
+    return call.runtime.records
 
 
 def ledger_table(call: Call) -> str:

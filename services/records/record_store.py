@@ -51,6 +51,11 @@ def gateway_name_key(name: str) -> dict[str, str]:
     return {"gateway_id": f"name#{name}"}
 
 
+def tool_name_key(gateway_id: str, name: str) -> dict[str, str]:
+    """A tool's name claim (in the tools table): names are unique per gateway."""
+    return {"tool_id": f"name#{gateway_id}#{name}", "gateway_id": gateway_id}
+
+
 def ledger_key(request_id: str) -> dict[str, str]:
     return {"gateway_id": f"request#{request_id}"}
 

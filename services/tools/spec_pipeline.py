@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from services.context import Call
 from services.errors import ForbiddenError
-from services.s3.s3_service import S3Service
 from services.tools.models import MAX_SPEC_BYTES, S3Source
 
 if TYPE_CHECKING:
@@ -59,6 +58,14 @@ class PreparedSpec:
     options: dict[str, Any]
     normalized: tuple[Note, ...] = ()
 
+    @property
+    def digest(self) -> str:
+        return self.sha256
+
+    def describe(self) -> dict[str, Any]:
+        """The record's `spec` before it is stored (services/tools/targets/base.py)."""
+        return self.record(None, None)
+
     def record(self, s3_uri: str | None, s3_key: str | None) -> dict[str, Any]:
         """The record's `spec` attribute."""
         return {
@@ -84,10 +91,6 @@ class PreparedSpec:
             ],
             "excluded_count": len(self.report.left_out),
         }
-
-
-def spec_bucket(call: Call) -> S3Service:
-    return S3Service(call.runtime.s3, call.runtime.settings.spec_bucket_name)
 
 
 def options(source: Any) -> dict[str, Any]:
@@ -158,7 +161,7 @@ def _load(call: Call, source: Any) -> LoadedSpec:
         # A team reads only what it uploaded (create_upload_url's prefix).
         if team is None or not key.startswith(f"uploads/{team}/"):
             raise ForbiddenError(f"the upload {key} does not belong to team {team!r}")
-        return spec_bucket(call).read_upload(key, MAX_SPEC_BYTES)
+        return call.runtime.spec_bucket.read_upload(key, MAX_SPEC_BYTES)
 
     return load_spec(
         source,

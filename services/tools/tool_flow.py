@@ -1,16 +1,18 @@
 """The safe flow for tools (gateway targets), on the same machinery as
 gateways (services/records/lifecycle.py).
 
-CREATE  validate the spec (before any write) -> PENDING (record, name claim,
-        ledger) -> spec to S3 -> credential provider -> CreateGatewayTarget
-        -> poll -> ACTIVE.
-UPDATE  validate -> check the record -> lease + pending change -> S3 /
+CREATE  validate the source (before any write) -> PENDING (record, name
+        claim, ledger) -> stage (an OpenAPI spec to S3) -> credential
+        provider -> CreateGatewayTarget -> poll -> ACTIVE.
+UPDATE  validate -> check the record -> lease + pending change -> stage /
         provider -> UpdateGatewayTarget -> poll -> apply.
 DELETE  check -> DELETING -> DeleteGatewayTarget -> poll until gone ->
-        provider and spec removed -> DELETED.
+        provider and staged artifacts removed -> DELETED.
 
-The spec and the secrets are not stored on the record (secrets never are;
-the spec lives in S3), so a crashed request resumes when it is sent again:
+What differs between kinds of target (an OpenAPI spec, ...) is asked of the
+tool's kind (services/tools/targets/): this module speaks only its protocol.
+The source and the secrets are not stored on the record (secrets never are;
+a spec lives in S3), so a crashed request resumes when it is sent again:
 its data carries them. Identifiers (tool id, provider name, spec key,
 clientToken) derive from the creating request, so every attempt addresses
 the same resources.
@@ -23,7 +25,6 @@ from typing import Any
 
 from services.context import Call
 from services.credentials.credentials_service import (
-    CredentialsService,
     describe,
     provider_name,
     target_credentials,
@@ -32,6 +33,7 @@ from services.errors import (
     ConflictError,
     NotFoundError,
     RegistryError,
+    RequestValidationError,
     UpstreamError,
     UpstreamUnavailableError,
 )
@@ -48,9 +50,8 @@ from services.records.lifecycle import (
     new_lease,
     public_view,
 )
-from services.records.record_store import TOOLS_BY_GATEWAY_INDEX
-from services.s3.s3_service import spec_key
-from services.tools import tools_service
+from services.records.record_store import TOOLS_BY_GATEWAY_INDEX, tool_name_key
+from services.tools import targets, tools_service
 from services.tools.models import (
     CreateToolData,
     DeleteToolData,
@@ -58,8 +59,7 @@ from services.tools.models import (
     ListToolsData,
     UpdateToolData,
 )
-from services.tools.spec_pipeline import PreparedSpec, prepare, spec_bucket
-from services.tools.tools_service import ToolsService
+from services.tools.targets import Prepared, TargetKind
 
 MAX_TARGETS_PER_GATEWAY = 100
 _SECRET_KINDS = ("api_key", "oauth2")
@@ -69,21 +69,13 @@ def tool_id_for(request_id: str) -> str:
     return "tl-" + hashlib.sha256(f"tool:{request_id}".encode()).hexdigest()[:20]
 
 
-def tool_name_key(gateway_id: str, name: str) -> dict[str, str]:
-    return {"tool_id": f"name#{gateway_id}#{name}", "gateway_id": gateway_id}
-
-
 def _transition(call: Call, record: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     return lifecycle.transition(call, TOOL, record, **kwargs)
 
 
-def _targets(call: Call) -> ToolsService:
-    return ToolsService(call.runtime.agentcore)
-
-
 def _settled(call: Call, gateway_ac: str, target_id: str, answer: dict[str, Any]) -> dict[str, Any]:
     """Poll the target until it leaves CREATING/UPDATING, within this call's budget."""
-    return _targets(call).wait_until_settled(
+    return call.runtime.targets.wait_until_settled(
         gateway_ac,
         target_id,
         answer,
@@ -94,22 +86,37 @@ def _settled(call: Call, gateway_ac: str, target_id: str, answer: dict[str, Any]
 
 
 def _put_target(
-    call: Call, record: dict[str, Any], *, description: Any, s3_uri: str, described: dict[str, Any]
+    call: Call,
+    record: dict[str, Any],
+    *,
+    description: Any,
+    configuration: dict[str, Any],
+    described: dict[str, Any],
 ) -> dict[str, Any]:
     """UpdateGatewayTarget of the record's target with this configuration."""
     agentcore = dict(record.get("agentcore") or {})
-    return _targets(call).update_gateway_target(
+    return call.runtime.targets.update_gateway_target(
         str(agentcore.get("gateway_id")),
         str(agentcore.get("target_id")),
         name=record["name"],
         description=description,
-        s3_uri=s3_uri,
+        configuration=configuration,
         credentials=target_credentials(described),
     )
 
 
-def _providers(call: Call) -> CredentialsService:
-    return CredentialsService(call.runtime.agentcore)
+def _allow_credentials(kind: TargetKind, credentials: Any) -> None:
+    """Before any write: the kind's targets take only some credential kinds."""
+    if credentials is not None and credentials.type not in kind.credential_types:
+        raise RequestValidationError(
+            f"a {kind.name} tool cannot use {credentials.type} credentials",
+            [
+                {
+                    "field": "data.credentials.type",
+                    "message": "one of " + ", ".join(sorted(kind.credential_types)),
+                }
+            ],
+        )
 
 
 def _load_gateway(call: Call, gateway_id: str) -> dict[str, Any]:
@@ -143,9 +150,10 @@ def _resume_with(data: Any) -> Any:
         if status == "DELETING":
             return _drive_delete(call, taken)
         if status == "PENDING" and isinstance(data, CreateToolData):
-            spec = prepare(call, data.source, target_name=data.name, existing_targets=0)
-            assert spec is not None  # noqa: S101 - without `current` there is always a spec
-            return _drive_create(call, taken, spec, data.credentials, resumed=True)
+            kind = targets.for_source(data.source)
+            prepared = kind.prepare(call, data.source, target_name=data.name, existing_targets=0)
+            assert prepared is not None  # noqa: S101 - without `current` there is always one
+            return _drive_create(call, taken, prepared, data.credentials, resumed=True)
         if taken.get("pending") is not None and isinstance(data, UpdateToolData):
             return _drive_update(call, taken, _prepare_update(call, taken, data), data.credentials)
         released = _transition(call, taken, outcome="resumed-nothing-to-do", remove=("lease",))
@@ -173,16 +181,17 @@ def _roll_back_update(call: Call, taken: dict[str, Any]) -> Result:
     target back to what the record says (AgentCore may have taken the new
     spec or description already), then drop the pending change. The new
     spec object is then a leftover that reconcile's sweep removes."""
+    kind = targets.for_record(taken)
     pending = dict(taken.get("pending") or {})
     message = "the update was interrupted and its data is not kept; send it again"
-    if any(f in pending for f in ("description", "spec", "credentials")):
+    if any(f in pending for f in ("description", kind.attribute, "credentials")):
         agentcore = dict(taken.get("agentcore") or {})
         try:
             answer = _put_target(
                 call,
                 taken,
                 description=taken.get("description"),
-                s3_uri=str((taken.get("spec") or {}).get("s3_uri")),
+                configuration=kind.configuration(dict(taken.get(kind.attribute) or {})),
                 described=dict(taken.get("credentials") or {}),
             )
             _settled(
@@ -210,11 +219,13 @@ def _roll_back_update(call: Call, taken: dict[str, Any]) -> Result:
 
 
 def _adopt_or_fail(call: Call, record: dict[str, Any]) -> Result:
+    kind = targets.for_record(record)
     gateway = _load_gateway_any(call, record["gateway_id"])
     gateway_ac = str((gateway.get("agentcore") or {}).get("gateway_id") or "")
-    spec = dict(record.get("spec") or {})
-    key = spec_key(record["gateway_id"], record["tool_id"], str(spec.get("sha256")))
-    target = _targets(call).find_target_by_name(gateway_ac, record["name"]) if gateway_ac else None
+    staged = kind.adopted(call, record)
+    target = (
+        call.runtime.targets.find_target_by_name(gateway_ac, record["name"]) if gateway_ac else None
+    )
     if target is not None and target.get("status") == "READY":
         described = dict(record.get("credentials") or {})
         configs = target.get("credentialProviderConfigurations") or []
@@ -230,7 +241,7 @@ def _adopt_or_fail(call: Call, record: dict[str, Any]) -> Result:
             outcome="create-adopted",
             set_={
                 "status": "ACTIVE",
-                "spec": {**spec, "s3_key": key, "s3_uri": spec_bucket(call).uri(key)},
+                kind.attribute: staged.description,
                 "credentials": described,
                 "agentcore": tools_service.summarize(target, gateway_ac),
                 "synced_at": call.now_iso(),
@@ -241,7 +252,10 @@ def _adopt_or_fail(call: Call, record: dict[str, Any]) -> Result:
             extra=(ledger.complete(call, lifecycle.ledger_table(call), 201),),
         )
         return Result(201, public_view(final))
-    made: dict[str, Any] = {"spec_key": key, "target_id": (target or {}).get("targetId")}
+    made: dict[str, Any] = {
+        "artifacts": staged.artifacts,
+        "target_id": (target or {}).get("targetId"),
+    }
     if (record.get("credentials") or {}).get("type") in _SECRET_KINDS:
         made["credentials"] = {
             **record["credentials"],
@@ -274,14 +288,16 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
             f"gateway {data.gateway_id} is {gateway.get('status')}; "
             "tools are added to ACTIVE gateways"
         )
+    kind = targets.for_source(data.source)
+    _allow_credentials(kind, data.credentials)
     live = lifecycle.store(call).count_live_tools(data.gateway_id)
     if live >= MAX_TARGETS_PER_GATEWAY:
         raise ConflictError(
             f"gateway {data.gateway_id} has {live} tools; AgentCore serves at most "
             f"{MAX_TARGETS_PER_GATEWAY} targets per gateway"
         )
-    prepared = prepare(call, data.source, target_name=data.name, existing_targets=live)
-    assert prepared is not None  # noqa: S101 - without `current` there is always a spec
+    prepared = kind.prepare(call, data.source, target_name=data.name, existing_targets=live)
+    assert prepared is not None  # noqa: S101 - without `current` there is always one
 
     tool_id = tool_id_for(call.rid)
     now = call.now_iso()
@@ -302,7 +318,7 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
         "request_id": call.rid,
         "version": 1,
         "metadata": data.metadata or {},
-        "spec": prepared.record(None, None),
+        kind.attribute: prepared.describe(),
         "credentials": describe(data.credentials, None, None),
         "agentcore": None,
         "last_error": None,
@@ -341,39 +357,40 @@ def _put_credentials(call: Call, tool_id: str, credentials: Any) -> dict[str, An
     if credentials.type not in _SECRET_KINDS:
         return describe(credentials, None, None)
     name = provider_name(tool_id)
-    arn = _providers(call).put_provider(name, credentials)
+    arn = call.runtime.providers.put_provider(name, credentials)
     return describe(credentials, arn, name)
 
 
 def _drive_create(
     call: Call,
     record: dict[str, Any],
-    prepared: PreparedSpec,
+    prepared: Prepared,
     credentials: Any,
     *,
     resumed: bool,
     gateway: dict[str, Any] | None = None,
 ) -> Result:
-    bucket = spec_bucket(call)
-    targets = _targets(call)
+    kind = targets.for_record(record)
+    agentcore_targets = call.runtime.targets
     gateway = gateway or _load_gateway(call, record["gateway_id"])
     gateway_ac = str((gateway.get("agentcore") or {}).get("gateway_id"))
-    key = spec_key(record["gateway_id"], record["tool_id"], prepared.sha256)
-    made: dict[str, Any] = {"spec_key": key}
-    step = "PutObject"
+    made: dict[str, Any] = {"artifacts": kind.planned(record, prepared)}
+    step = kind.stage_step
     try:
-        bucket.put_spec(key, prepared.body)
+        staged = kind.stage(call, record, prepared)
         step = "CreateCredentialProvider"
         described = _put_credentials(call, record["tool_id"], credentials)
         made["credentials"] = described
         step = "CreateGatewayTarget"
-        target = targets.find_target_by_name(gateway_ac, record["name"]) if resumed else None
+        target = (
+            agentcore_targets.find_target_by_name(gateway_ac, record["name"]) if resumed else None
+        )
         if target is None:
-            target = targets.create_gateway_target(
+            target = agentcore_targets.create_gateway_target(
                 gateway_ac,
                 name=record["name"],
                 description=record.get("description"),
-                s3_uri=bucket.uri(key),
+                configuration=kind.configuration(staged.description),
                 credentials=target_credentials(described),
                 token=client_token("tool", record["tool_id"]),
             )
@@ -391,7 +408,6 @@ def _drive_create(
         _fail_create(call, record, exc, step, made=made, gateway_ac=gateway_ac)
         raise
 
-    spec = prepared.record(bucket.uri(key), key)
     agentcore = tools_service.summarize(settled, gateway_ac)
     status = settled.get("status")
     if status == "READY":
@@ -401,7 +417,7 @@ def _drive_create(
             outcome="create-succeeded",
             set_={
                 "status": "ACTIVE",
-                "spec": spec,
+                kind.attribute: staged.description,
                 "credentials": made["credentials"],
                 "agentcore": agentcore,
                 "synced_at": call.now_iso(),
@@ -427,15 +443,22 @@ def _drive_create(
     raise busy
 
 
-def _cleanup(call: Call, made: dict[str, Any], gateway_ac: str, tool_id: str) -> list[str]:
-    """Remove what a failed create made; returns what could not be removed."""
+def _cleanup(
+    call: Call, record: dict[str, Any], made: dict[str, Any], gateway_ac: str
+) -> list[str]:
+    """Remove what a failed request made (`target_id`, `credentials`, the
+    kind's `artifacts`); returns what could not be removed."""
+    kind = targets.for_record(record)
+    tool_id = record["tool_id"]
     left: list[str] = []
     steps: list[tuple[str, Any]] = []
     if made.get("target_id"):
         steps.append(
             (
                 "target",
-                lambda: _targets(call).delete_gateway_target(gateway_ac, str(made["target_id"])),
+                lambda: call.runtime.targets.delete_gateway_target(
+                    gateway_ac, str(made["target_id"])
+                ),
             )
         )
     described = made.get("credentials") or {}
@@ -443,13 +466,13 @@ def _cleanup(call: Call, made: dict[str, Any], gateway_ac: str, tool_id: str) ->
         steps.append(
             (
                 "credential provider",
-                lambda: _providers(call).delete_provider(
+                lambda: call.runtime.providers.delete_provider(
                     described["provider_name"], described["type"]
                 ),
             )
         )
-    if made.get("spec_key"):
-        steps.append(("spec object", lambda: spec_bucket(call).delete(str(made["spec_key"]))))
+    for ref in made.get("artifacts") or ():
+        steps.append((kind.artifact_noun, lambda ref=ref: kind.remove(call, ref)))
     for what, undo in steps:
         try:
             undo()
@@ -470,7 +493,7 @@ def _fail_create(
 ) -> None:
     """FAILED with last_error, what was made removed, the name released, and
     the ledger answering this failure to any replay."""
-    left = _cleanup(call, made, gateway_ac, record["tool_id"])
+    left = _cleanup(call, record, made, gateway_ac)
     last_error = error_record(call, error, step)
     if left:
         last_error["message"] += f" (could not remove: {', '.join(left)}; reconcile will)"
@@ -518,26 +541,37 @@ def list_tools(call: Call, data: ListToolsData) -> Result:
 # ---------------------------------------------------------------- update
 
 
-def _prepare_update(
-    call: Call, record: dict[str, Any], data: UpdateToolData
-) -> PreparedSpec | None:
-    """The new spec, or None when there is none or it is the one published
-    (then it is not validated again)."""
+def _prepare_update(call: Call, record: dict[str, Any], data: UpdateToolData) -> Prepared | None:
+    """The new source, checked, or None when there is none or it is the one
+    published (then it is not validated again)."""
     if data.source is None:
         return None
-    return prepare(
+    kind = targets.for_record(record)
+    if targets.for_source(data.source) is not kind:
+        raise RequestValidationError(
+            f"tool {record['tool_id']} is a {kind.name} tool; its kind cannot change",
+            [
+                {
+                    "field": "data.source.type",
+                    "message": "one of " + ", ".join(sorted(kind.source_types)),
+                }
+            ],
+        )
+    return kind.prepare(
         call,
         data.source,
         target_name=record["name"],
         existing_targets=0,
-        current=record.get("spec"),
+        current=record.get(kind.attribute),
     )
 
 
 def update_tool(call: Call, data: UpdateToolData) -> Result:
     record = _load(call, data.tool_id, data.gateway_id)
     authorize(call, TOOL, record)
-    prepared: list[PreparedSpec | None] = [None]
+    kind = targets.for_record(record)
+    _allow_credentials(kind, data.credentials)
+    prepared: list[Prepared | None] = [None]
 
     def pending() -> dict[str, Any]:
         # After the state checks: a new spec is loaded and validated here.
@@ -547,9 +581,11 @@ def update_tool(call: Call, data: UpdateToolData) -> Result:
             changes["description"] = data.description
         if data.metadata is not None:
             changes["metadata"] = data.metadata
-        spec = prepared[0]
-        if spec is not None and spec.sha256 != (record.get("spec") or {}).get("sha256"):
-            changes["spec"] = spec.record(None, None)
+        checked = prepared[0]
+        if checked is not None and checked.digest != (record.get(kind.attribute) or {}).get(
+            "sha256"
+        ):
+            changes[kind.attribute] = checked.describe()
         if data.credentials is not None:
             changes["credentials"] = describe(data.credentials, None, None)
         return changes
@@ -568,32 +604,31 @@ def update_tool(call: Call, data: UpdateToolData) -> Result:
 
 
 def _drive_update(
-    call: Call, record: dict[str, Any], prepared: PreparedSpec | None, credentials: Any
+    call: Call, record: dict[str, Any], prepared: Prepared | None, credentials: Any
 ) -> Result:
+    kind = targets.for_record(record)
     pending = dict(record.get("pending") or {})
-    bucket = spec_bucket(call)
     agentcore = dict(record.get("agentcore") or {})
     gateway_ac, target_id = str(agentcore.get("gateway_id")), str(agentcore.get("target_id"))
-    spec = dict(record.get("spec") or {})
+    serves = dict(record.get(kind.attribute) or {})
     described = dict(record.get("credentials") or {})
-    new_key: str | None = None
-    step = "PutObject"
+    new_artifacts: tuple[str, ...] = ()
+    step = kind.stage_step
     sent = False
     try:
-        if "spec" in pending and prepared is not None:
-            new_key = spec_key(record["gateway_id"], record["tool_id"], prepared.sha256)
-            bucket.put_spec(new_key, prepared.body)
-            spec = prepared.record(bucket.uri(new_key), new_key)
+        if kind.attribute in pending and prepared is not None:
+            new_artifacts = kind.planned(record, prepared)
+            serves = kind.stage(call, record, prepared).description
         if "credentials" in pending:
             step = "UpdateCredentialProvider"
             described = _put_credentials(call, record["tool_id"], credentials)
-        if any(f in pending for f in ("description", "spec", "credentials")):
+        if any(f in pending for f in ("description", kind.attribute, "credentials")):
             step = "UpdateGatewayTarget"
             answer = _put_target(
                 call,
                 record,
                 description=pending.get("description", record.get("description")),
-                s3_uri=str(spec["s3_uri"]),
+                configuration=kind.configuration(serves),
                 described=described,
             )
             sent = True
@@ -620,8 +655,10 @@ def _drive_update(
             # pending change, for the same request to finish.
             lifecycle.pause(call, TOOL, record, exc, step)
             raise
-        if new_key and new_key != (record.get("spec") or {}).get("s3_key"):
-            _cleanup(call, {"spec_key": new_key}, gateway_ac, record["tool_id"])
+        published = kind.artifacts(record, pending=False)
+        fresh = tuple(ref for ref in new_artifacts if ref not in published)
+        if fresh:
+            _cleanup(call, record, {"artifacts": fresh}, gateway_ac)
         lifecycle.fail_update(call, TOOL, record, exc, step)
         raise
     old = dict(record.get("credentials") or {})
@@ -632,8 +669,8 @@ def _drive_update(
         outcome="update-succeeded",
         status_code=200,
         set_={
-            **{k: v for k, v in pending.items() if k not in ("spec", "credentials")},
-            "spec": spec,
+            **{k: v for k, v in pending.items() if k not in (kind.attribute, "credentials")},
+            kind.attribute: serves,
             "credentials": described,
             "agentcore": agentcore,
         },
@@ -641,12 +678,13 @@ def _drive_update(
     )
     # What the update replaced, once nothing points at it any more.
     leftovers: dict[str, Any] = {}
-    old_key = (record.get("spec") or {}).get("s3_key")
-    if new_key and old_key and old_key != new_key:
-        leftovers["spec_key"] = old_key
+    if new_artifacts:
+        leftovers["artifacts"] = tuple(
+            sorted(kind.artifacts(record, pending=False) - set(new_artifacts))
+        )
     if old.get("provider_name") and not described.get("provider_name"):
         leftovers["credentials"] = old
-    _cleanup(call, leftovers, gateway_ac, record["tool_id"])
+    _cleanup(call, record, leftovers, gateway_ac)
     return result
 
 
@@ -688,7 +726,8 @@ def start_delete(call: Call, record: dict[str, Any], data: Any) -> Result:
 
 
 def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
-    targets = _targets(call)
+    kind = targets.for_record(record)
+    agentcore_targets = call.runtime.targets
     agentcore = dict(record.get("agentcore") or {})
     target_id = agentcore.get("target_id")
     gateway_ac = agentcore.get("gateway_id")
@@ -699,15 +738,17 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
             gateway = _load_gateway_any(call, record["gateway_id"])
             gateway_ac = (gateway.get("agentcore") or {}).get("gateway_id")
             found = (
-                targets.find_target_by_name(str(gateway_ac), record["name"]) if gateway_ac else None
+                agentcore_targets.find_target_by_name(str(gateway_ac), record["name"])
+                if gateway_ac
+                else None
             )
             target_id = found.get("targetId") if found else None
         if target_id and gateway_ac:
             step = "DeleteGatewayTarget"
-            targets.delete_gateway_target(str(gateway_ac), str(target_id))
+            agentcore_targets.delete_gateway_target(str(gateway_ac), str(target_id))
             sent = True
             step = "GetGatewayTarget"
-            if not targets.wait_until_deleted(
+            if not agentcore_targets.wait_until_deleted(
                 str(gateway_ac),
                 str(target_id),
                 deadline=call.poll_deadline,
@@ -721,13 +762,13 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
         described = dict(record.get("credentials") or {})
         if described.get("type") in _SECRET_KINDS:
             step = "DeleteCredentialProvider"
-            _providers(call).delete_provider(
+            call.runtime.providers.delete_provider(
                 described.get("provider_name") or provider_name(record["tool_id"]),
                 described["type"],
             )
-        if (record.get("spec") or {}).get("s3_key"):
-            step = "DeleteObject"
-            spec_bucket(call).delete(str(record["spec"]["s3_key"]))
+        for ref in sorted(kind.artifacts(record, pending=False)):
+            step = kind.remove_step
+            kind.remove(call, ref)
     except UpstreamUnavailableError as exc:
         lifecycle.pause(call, TOOL, record, exc, step)
         raise
@@ -744,3 +785,19 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
 
 def _load_gateway_any(call: Call, gateway_id: str) -> dict[str, Any]:
     return lifecycle.store(call).get_gateway(gateway_id) or {}
+
+
+# ---------------------------------------------------------------- reconcile
+
+
+def remote(call: Call, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The target an ACTIVE tool record names, as AgentCore has it (None: gone)."""
+    agentcore = record.get("agentcore") or {}
+    return call.runtime.targets.get_gateway_target(
+        str(agentcore.get("gateway_id")), str(agentcore.get("target_id"))
+    )
+
+
+def drift(call: Call, record: dict[str, Any], target: dict[str, Any]) -> str | None:
+    """Why an ACTIVE tool's target no longer serves what its record says, or None."""
+    return targets.for_record(record).drift(call, record, target)

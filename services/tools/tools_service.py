@@ -4,6 +4,8 @@ Named after the API operations (CreateGatewayTarget, GetGatewayTarget,
 UpdateGatewayTarget, DeleteGatewayTarget, ListGatewayTargets). Like
 gateways, targets settle asynchronously (CREATING/UPDATING -> READY or
 FAILED with statusReasons), so waits poll inside the caller's budget.
+What a target serves (`targetConfiguration`) is its kind's to say
+(services/tools/targets/); this adapter sends it as given.
 """
 
 from __future__ import annotations
@@ -30,10 +32,6 @@ def summarize(target: dict[str, Any], gateway_agentcore_id: str) -> dict[str, An
     }
 
 
-def target_configuration(s3_uri: str) -> dict[str, Any]:
-    return {"mcp": {"openApiSchema": {"s3": {"uri": s3_uri}}}}
-
-
 class ToolsService:
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -47,14 +45,14 @@ class ToolsService:
         *,
         name: str,
         description: str | None,
-        s3_uri: str,
+        configuration: dict[str, Any],
         credentials: list[dict[str, Any]],
         token: str,
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "gatewayIdentifier": gateway_id,
             "name": name,
-            "targetConfiguration": target_configuration(s3_uri),
+            "targetConfiguration": configuration,
             "credentialProviderConfigurations": credentials,
             "clientToken": token,
         }
@@ -76,14 +74,14 @@ class ToolsService:
         *,
         name: str,
         description: str | None,
-        s3_uri: str,
+        configuration: dict[str, Any],
         credentials: list[dict[str, Any]],
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "gatewayIdentifier": gateway_id,
             "targetId": target_id,
             "name": name,
-            "targetConfiguration": target_configuration(s3_uri),
+            "targetConfiguration": configuration,
             "credentialProviderConfigurations": credentials,
         }
         if description:

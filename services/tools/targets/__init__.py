@@ -1,0 +1,38 @@
+"""The kinds of target a tool can be, one module each (base.py: the protocol).
+
+A new kind is one module here answering `TargetKind`, its source model in
+services/tools/models.py, and its line in `KINDS`; docs/architecture.md has
+the whole checklist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.tools.targets.base import Prepared, Staged, StoredArtifact, TargetKind
+from services.tools.targets.openapi import OPENAPI
+
+__all__ = [
+    "KINDS",
+    "Prepared",
+    "Staged",
+    "StoredArtifact",
+    "TargetKind",
+    "for_record",
+    "for_source",
+]
+
+KINDS: tuple[TargetKind, ...] = (OPENAPI,)
+_BY_SOURCE = {source_type: kind for kind in KINDS for source_type in kind.source_types}
+_BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def for_source(source: Any) -> TargetKind:
+    """The kind that takes a request's `source` (its models only admit known types)."""
+    return _BY_SOURCE[source.type]
+
+
+def for_record(record: dict[str, Any]) -> TargetKind:
+    """The kind of a tool record. Records carry `target_kind` once there is more
+    than one kind; every record written before that is an OpenAPI tool."""
+    return _BY_NAME[str(record.get("target_kind") or OPENAPI.name)]

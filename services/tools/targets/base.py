@@ -1,0 +1,129 @@
+"""The protocol every kind of target answers (one module per kind beside this).
+
+A tool is a gateway target, and AgentCore serves several kinds of them
+(botocore's `McpTargetConfiguration`: an OpenAPI schema, a Smithy model, a
+Lambda function, an MCP server, an API Gateway stage). The tool flow
+(services/tools/tool_flow.py) and reconcile (services/reconcile.py) follow
+the same safe flow for every kind; what differs is asked of the kind:
+
+- `prepare`: read and check the request's `source` before any write (every
+  4xx a source can earn is raised here), or say it is what is published;
+  `inspect`: the same check as `validate_spec` answers it;
+- `stage`: make what the target reads (the OpenAPI kind stores the spec in
+  the bucket) and give the record's description of what it serves;
+- `configuration`: AgentCore's `targetConfiguration` for that description;
+- `credential_types`: the credential kinds its targets take;
+- `artifacts` / `remove` / `stored`: what it made that must be cleaned up,
+  and the listing reconcile's sweep checks against the records;
+- `drift`: whether the target still serves what the record says.
+
+The record keeps the description under the kind's `attribute` (`spec` for
+OpenAPI); every description carries `sha256`, the digest of what the target
+serves, which `Prepared.digest` is compared with. Identifiers derive from
+the record (tool id, hashes), so every attempt of one request addresses the
+same artifacts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from services.context import Call
+
+
+class Prepared(Protocol):
+    """A checked source, ready to stage."""
+
+    @property
+    def digest(self) -> str:
+        """Equal digests serve the same thing (compared with the record's)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """The record's description before anything is staged (PENDING, or
+        an update's pending change)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What `stage` made: the record's description (with where it lives)
+    and the artifacts to remove if the request fails."""
+
+    description: dict[str, Any]
+    artifacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoredArtifact:
+    """An artifact reconcile's sweep found, and the tool it belongs to."""
+
+    ref: str
+    gateway_id: str
+    tool_id: str
+
+
+class TargetKind(Protocol):
+    name: str
+    # The record attribute that describes what the target serves.
+    attribute: str
+    # The request `source.type`s this kind takes.
+    source_types: frozenset[str]
+    # The request `credentials.type`s its targets take.
+    credential_types: frozenset[str]
+    # The flow's step names while staging and removing an artifact (in
+    # `last_error.step`), the words for one artifact in messages, and its
+    # name in reconcile's findings.
+    stage_step: str
+    remove_step: str
+    artifact_noun: str
+    artifact_finding: str
+
+    def prepare(
+        self,
+        call: Call,
+        source: Any,
+        *,
+        target_name: str,
+        existing_targets: int,
+        current: dict[str, Any] | None = None,
+    ) -> Prepared | None:
+        """Check `source`; None when `current` (the record's description)
+        already serves exactly it."""
+        ...
+
+    def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
+        """`validate_spec`'s answer for `source`, changing nothing."""
+        ...
+
+    def planned(self, record: dict[str, Any], prepared: Prepared) -> tuple[str, ...]:
+        """The artifacts `stage` will make, known before it runs (a call
+        that fails may still have made them: the flow removes them)."""
+        ...
+
+    def stage(self, call: Call, record: dict[str, Any], prepared: Prepared) -> Staged: ...
+
+    def configuration(self, description: dict[str, Any]) -> dict[str, Any]: ...
+
+    def adopted(self, call: Call, record: dict[str, Any]) -> Staged:
+        """The description and artifacts a PENDING record's create made, as
+        its request would have staged them (for reconcile, which has no
+        source to prepare)."""
+        ...
+
+    def artifacts(self, record: dict[str, Any], *, pending: bool) -> frozenset[str]:
+        """The artifacts the record's description uses (with `pending`, also
+        those of a paused update, which its target may already read)."""
+        ...
+
+    def remove(self, call: Call, ref: str) -> None: ...
+
+    def stored(self, call: Call) -> Iterator[StoredArtifact]:
+        """Every artifact of this kind the registry holds (reconcile's sweep)."""
+        ...
+
+    def drift(self, call: Call, record: dict[str, Any], target: dict[str, Any]) -> str | None:
+        """Why the target no longer serves what the record says, or None."""
+        ...
