@@ -3,7 +3,7 @@
 Every address the registry judges goes through `refusal_reason`: the
 addresses the spec fetcher would connect to (services/tools/url_fetch.py)
 and the hosts of a spec's `servers`, where AgentCore would send agents'
-calls (services/tools/spec_validation.py). A spec whose servers point where
+calls (services/tools/spec_validation/servers.py). A spec whose servers point where
 the fetcher would never go is not servable either.
 
 Python's `is_global` alone is not enough: Python 3.11 calls some addresses

@@ -1,4 +1,5 @@
-"""Request models of the tool actions and spec sources (CONTRACT.md)."""
+"""Request models of the tool actions, spec sources and credentials
+(docs/api.md, "Tool actions", "Sources", "Credentials")."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ OPERATION_ID = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 # Lambda's 6 MB invoke payload anyway: larger specs go through
 # create_upload_url and an `s3` source.
 MAX_SPEC_BYTES = 10 * 1024 * 1024
+# AgentCore's quota of targets per gateway (the create checks it before any
+# write; the spec validation reports it for validate_spec).
+MAX_TARGETS_PER_GATEWAY = 100
 
 ToolName = Annotated[str, StringConstraints(pattern=TOOL_NAME_PATTERN)]
 ToolId = Annotated[str, StringConstraints(pattern=TOOL_ID_PATTERN)]

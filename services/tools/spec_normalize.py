@@ -45,10 +45,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
-# The HTTP methods of a Path Item (as in spec_validation).
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from services.tools import json_pointer
+from services.tools.spec_validation.document import METHODS
 
 # Keys whose values are data, not schemas: never walked.
 _LITERAL_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
@@ -71,7 +70,6 @@ _OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalPrope
 _NOT_MOVABLE = frozenset(
     {"$id", "$anchor", "$dynamicAnchor", "$schema", "$ref", "allOf", "discriminator"}
 )
-_MAX_REF_HOPS = 32
 _CREDENTIALS = (
     "the gateway authenticates to the API with the tool's `credentials` (its credential "
     "provider), not with what the spec declares"
@@ -127,13 +125,8 @@ def published_notes(
 
 def path_of(parts: Iterable[Part]) -> str:
     """The path as validation findings write it: "paths./pets.get.parameters[0]"."""
-    path = ""
-    for part in parts:
-        if isinstance(part, Index):
-            path = f"{path}[{part}]"
-        else:
-            path = f"{path}.{part}" if path else str(part)
-    return path or "$"
+    # An int that is no Index is a dict key (YAML's `200:`), not a position.
+    return json_pointer.join(p if isinstance(p, Index) else str(p) for p in parts)
 
 
 class _Normalizer:
@@ -303,7 +296,7 @@ class _Normalizer:
         if "$ref" not in member:
             return "an inline schema", member
         label = member["$ref"]
-        for _ in range(_MAX_REF_HOPS):
+        for _ in range(json_pointer.MAX_REF_HOPS):
             ref = member.get("$ref")
             if ref is None:
                 return str(label), member
@@ -526,21 +519,12 @@ def _each(
 def _resolve(document: dict[str, Any], ref: str) -> tuple[tuple[Part, ...], Any] | None:
     """A local `$ref` ("#/a/b") as (path parts, node), or None. Nothing but
     this document is ever looked at."""
-    if not ref.startswith("#/"):
+    found = json_pointer.resolve(document, ref)
+    if found is None:
         return None
-    node: Any = document
-    parts: list[Part] = []
-    for raw in ref[2:].split("/"):
-        part = unquote(raw).replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            parts.append(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-            parts.append(Index(part))
-        else:
-            return None
-    return tuple(parts), node
+    keys, node = found
+    # A pointer's keys are strings: an int among them is a list position.
+    return tuple(Index(k) if isinstance(k, int) else k for k in keys), node
 
 
 def _anchor(parts: tuple[Part, ...]) -> tuple[Part, ...]:

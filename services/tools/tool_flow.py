@@ -16,6 +16,13 @@ a spec lives in S3), so a crashed request resumes when it is sent again:
 its data carries them. Identifiers (tool id, provider name, spec key,
 clientToken) derive from the creating request, so every attempt addresses
 the same resources.
+
+One module of about 800 lines, on purpose: the three flows and the repairs
+reconcile asks for (`recover`) share their private steps (`_cleanup`,
+`_fail_create`, `_put_target`, `_settled`, `_drive_delete`), and a resume
+crosses from one flow into another (a replayed create may find its record
+DELETING). Split, those steps would become an API between modules that
+nothing outside this flow should call.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ from services.records.lifecycle import (
 from services.records.record_store import TOOLS_BY_GATEWAY_INDEX, tool_name_key
 from services.tools import targets, tools_service
 from services.tools.models import (
+    MAX_TARGETS_PER_GATEWAY,
     CreateToolData,
     DeleteToolData,
     GetToolData,
@@ -61,7 +69,6 @@ from services.tools.models import (
 )
 from services.tools.targets import Prepared, TargetKind
 
-MAX_TARGETS_PER_GATEWAY = 100
 _SECRET_KINDS = ("api_key", "oauth2")
 
 

@@ -1,0 +1,123 @@
+"""What validation answers: findings, per-operation reports, the spec report.
+
+The `validate_spec` action returns `SpecReport.to_dict()`; `create_tool` and
+`update_tool` call `SpecReport.raise_for_errors()` before anything is
+created. Every rule module builds its findings with the types here: a
+`Finding` about the document, or an `Issue` about one operation, whose
+severity is only known once include/exclude/on_unsupported have chosen what
+is published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from services.errors import InvalidSpecError
+
+Severity = Literal["error", "warning"]
+
+# The tool-naming page builds a tool's name as `${target_name}___${tool_name}`
+# (three underscores; one rendering of the page shows two). It gives no
+# length: 256 is the registry's bound (models.OPERATION_ID). Bedrock's
+# Converse API takes tool names of at most 64 characters; that depends on the
+# agent's model, so it is not enforced here.
+TOOL_NAME_SEPARATOR = "___"
+MAX_TOOL_NAME = 256
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    rule: str  # a short stable code, e.g. "missing-operation-id"
+    path: str  # JSON path, e.g. "paths./pets/{id}.get.requestBody" or "servers[0].url"
+    operation: str | None  # operationId, or "METHOD /path" when it has none
+    message: str
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "rule": self.rule,
+            "path": self.path,
+            "operation": self.operation,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A finding about one operation, before its severity is known."""
+
+    rule: str
+    path: str
+    message: str
+
+
+@dataclass(frozen=True)
+class OperationReport:
+    operation_id: str | None
+    method: str  # upper case, "GET"
+    path: str
+    tool_name: str | None  # <target_name>___<operationId>
+    servable: bool  # no finding of its own
+    published: bool  # in the published document
+    findings: tuple[Finding, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operation_id": self.operation_id,
+            "method": self.method,
+            "path": self.path,
+            "tool_name": self.tool_name,
+            "servable": self.servable,
+            "published": self.published,
+            "findings": [f.to_detail() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class SpecReport:
+    openapi_version: str
+    operations: tuple[OperationReport, ...]
+    # Everything that blocks publishing, after include/exclude/on_unsupported.
+    errors: tuple[Finding, ...]
+    warnings: tuple[Finding, ...]
+    published_operations: tuple[str, ...]  # operationIds that will be served
+    # The spec to publish: the input itself when every operation is published,
+    # else a copy with only the published operations. Shares unchanged
+    # subtrees with the input: treat it as read-only.
+    document: dict[str, Any]
+    # Selected operations left out because of their own findings (only under
+    # on_unsupported "exclude": under "fail" they are errors instead).
+    left_out: tuple[OperationReport, ...] = ()
+
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_for_errors(self) -> None:
+        if self.errors:
+            raise InvalidSpecError(
+                f"the spec cannot be served by AgentCore Gateway: {len(self.errors)} error(s)",
+                details=[f.to_detail() for f in self.errors + self.warnings],
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `validate_spec` action's answer."""
+        return {
+            "ok": self.ok(),
+            "openapi_version": self.openapi_version,
+            "operations": [op.to_dict() for op in self.operations],
+            "errors": [f.to_detail() for f in self.errors],
+            "warnings": [f.to_detail() for f in self.warnings],
+            "published_operations": list(self.published_operations),
+        }
+
+
+def doc_error(rule: str, path: str, message: str) -> Finding:
+    """An error about the document, not about one operation."""
+    return Finding("error", rule, path, None, message)
+
+
+def short(text: str, limit: int = 200) -> str:
+    """`text` cut to `limit` characters: findings quote what the spec says."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
