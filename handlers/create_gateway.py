@@ -1,4 +1,4 @@
-"""`create_gateway`: see CONTRACT.md, "Actions"."""
+"""`create_gateway`: see docs/api.md, "Gateway actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

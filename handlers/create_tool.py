@@ -1,4 +1,4 @@
-"""`create_tool`: see CONTRACT.md, "Actions"."""
+"""`create_tool`: see docs/api.md, "Tool actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

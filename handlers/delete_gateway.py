@@ -1,4 +1,4 @@
-"""`delete_gateway`: see CONTRACT.md, "Actions"."""
+"""`delete_gateway`: see docs/api.md, "Gateway actions"."""
 
 from handlers.dispatcher import action
 from services import cascade

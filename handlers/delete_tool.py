@@ -1,4 +1,4 @@
-"""`delete_tool`: see CONTRACT.md, "Actions"."""
+"""`delete_tool`: see docs/api.md, "Tool actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

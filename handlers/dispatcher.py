@@ -1,20 +1,23 @@
 """Maps an event's `action` to its handler and wraps every answer in the
-contract's envelope (CONTRACT.md, "Request" and "Response").
+contract's envelope (docs/api.md, "Envelope").
 
-Each `handlers/<action>.py` registers itself with `@action(...)`, and
-`ACTION_MODULES` names the module of every action: a module is imported on
-the first request for its action, so a gateway action never loads the tool
-machinery (cold start: docs/benchmarks.md). The dispatcher validates the
-envelope and the action's data, builds the `Call` (who, which request, how
-much time is left), runs the handler, and turns any `RegistryError` into the
-error envelope. Nothing raises to the Lambda runtime and no traceback
-reaches a caller.
+Each `handlers/<action>.py` is named after the one action it registers with
+`@action("<action>", ...)`, so `ACTION_MODULES` (every action and its
+module) is the package's list of modules, read from its directory without
+importing any: a module is imported on the first request for its action, so
+a gateway action never loads the tool machinery (cold start:
+docs/benchmarks.md). The dispatcher validates the envelope and the action's
+data, builds the `Call` (who, which request, how much time is left), runs
+the handler, and turns any `RegistryError` into the error envelope. Nothing
+raises to the Lambda runtime and no traceback reaches a caller.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import pkgutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -47,26 +50,25 @@ class ActionSpec:
     mutating: bool
 
 
-# Every action and the module whose `@action` registers it. A new action is
-# one line here and one decorated function in its module.
-ACTION_MODULES: dict[str, str] = {
-    name: f"handlers.{name}"
-    for name in (
-        "create_gateway",
-        "create_tool",
-        "create_upload_url",
-        "delete_gateway",
-        "delete_tool",
-        "get_gateway",
-        "get_tool",
-        "list_gateways",
-        "list_tools",
-        "reconcile",
-        "update_gateway",
-        "update_tool",
-        "validate_spec",
-    )
-}
+_PACKAGE = __name__.rpartition(".")[0]
+# Modules of the package that are not actions.
+_NOT_ACTIONS = frozenset({"dispatcher"})
+
+
+def _action_modules() -> dict[str, str]:
+    """Every action and the module whose `@action` registers it: each public
+    module of this package but the dispatcher, named after its action. The
+    directory is listed (`.py` or bytecode, as the deployment zip ships
+    them), nothing is imported. A new action is a new module, nothing here."""
+    found = pkgutil.iter_modules(sys.modules[_PACKAGE].__path__)
+    return {
+        module.name: f"{_PACKAGE}.{module.name}"
+        for module in sorted(found, key=lambda m: m.name)
+        if not module.ispkg and not module.name.startswith("_") and module.name not in _NOT_ACTIONS
+    }
+
+
+ACTION_MODULES: dict[str, str] = _action_modules()
 
 _ACTIONS: dict[str, ActionSpec] = {}
 
@@ -77,7 +79,9 @@ def action(name: str, *, model: type[BaseModel], mutating: bool) -> Callable[[Ha
     def register(handler: Handler) -> Handler:
         # Programming errors, caught by the tests that load every action.
         if name not in ACTION_MODULES:  # pragma: no cover
-            raise RuntimeError(f"action {name} is not in ACTION_MODULES")
+            raise RuntimeError(f"action {name} has no module handlers/{name}.py")
+        if handler.__module__ != ACTION_MODULES[name]:  # pragma: no cover
+            raise RuntimeError(f"action {name} is registered by {handler.__module__}")
         if name in _ACTIONS:  # pragma: no cover
             raise RuntimeError(f"action {name} registered twice")
         _ACTIONS[name] = ActionSpec(name, model, handler, mutating)
@@ -217,9 +221,19 @@ def dispatch(event: Any, context: Any, runtime: Runtime | Callable[[], Runtime])
         )
         result = spec.handler(call, data)
     except RegistryError as exc:
-        logger.info(
-            "response", extra={"step": "response", "outcome": exc.code, "status": exc.status}
-        )
+        cause = exc.__cause__
+        if exc.status >= 500 and cause is not None:
+            # A fault of the function's own (a ConfigurationError): its cause
+            # goes to the log, for the operators; the caller gets the envelope.
+            logger.error(
+                "response",
+                extra={"step": "response", "outcome": exc.code, "status": exc.status},
+                exc_info=(type(cause), cause, cause.__traceback__),
+            )
+        else:
+            logger.info(
+                "response", extra={"step": "response", "outcome": exc.code, "status": exc.status}
+            )
         return envelope(name, request_id, None, exc)
     except Exception:
         # A fault of ours: the log keeps the traceback, the caller gets a

@@ -1,4 +1,4 @@
-"""`get_gateway`: see CONTRACT.md, "Actions"."""
+"""`get_gateway`: see docs/api.md, "Gateway actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

@@ -1,4 +1,4 @@
-"""`get_tool`: see CONTRACT.md, "Actions"."""
+"""`get_tool`: see docs/api.md, "Tool actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

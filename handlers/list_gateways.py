@@ -1,4 +1,4 @@
-"""`list_gateways`: see CONTRACT.md, "Actions"."""
+"""`list_gateways`: see docs/api.md, "Gateway actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

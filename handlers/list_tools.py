@@ -1,4 +1,4 @@
-"""`list_tools`: see CONTRACT.md, "Actions"."""
+"""`list_tools`: see docs/api.md, "Tool actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

@@ -1,4 +1,4 @@
-"""`update_gateway`: see CONTRACT.md, "Actions"."""
+"""`update_gateway`: see docs/api.md, "Gateway actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

@@ -1,4 +1,4 @@
-"""`update_tool`: see CONTRACT.md, "Actions"."""
+"""`update_tool`: see docs/api.md, "Tool actions"."""
 
 from handlers.dispatcher import action
 from services.context import Call

@@ -1,4 +1,4 @@
-"""`registry`: the local runner (CONTRACT.md, "Local runner").
+"""`registry`: the local runner (README.md, "Running it by hand").
 
 registry local bootstrap --endpoint-url URL [--json] [--prefix P] [--auth]
 registry local moto-server [-p PORT]

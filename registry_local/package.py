@@ -33,6 +33,12 @@ that records its source's hash, not its mtime, and `/var/task/<path>`
 (a layer: `/opt/python/<path>`) as its file name, and that Python never
 checks against the source
 (`UNCHECKED_HASH`); no `RECORD`/`INSTALLER` files from pip).
+
+One module of about 700 lines, on purpose: both artifacts go through the
+same steps in order (pip for the Lambda platform, the lock check, the file
+selection, bytecode, the reproducible zip), and the pins (`LOCK`,
+`JWT_LOCK`, `BOTOCORE_SERVICES`) sit beside the steps that read them; it is
+a build script, not code the function imports.
 """
 
 from __future__ import annotations

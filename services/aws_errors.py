@@ -1,4 +1,4 @@
-"""AWS failures -> the registry's errors (CONTRACT.md: 502 and 503).
+"""AWS failures -> the registry's errors (docs/api.md, "Errors": 502 and 503).
 
 Called only by the adapters (DynamoDB, AgentCore, S3), which are the only
 modules that see botocore exceptions.

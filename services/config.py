@@ -1,4 +1,4 @@
-"""Configuration: the environment of CONTRACT.md, read once per process."""
+"""Configuration: the environment of README.md, "Configuration", read once per process."""
 
 from __future__ import annotations
 
@@ -130,6 +130,8 @@ def load_settings() -> Settings:
                 name = "AWS_REGION"
             problems.append({"field": name, "message": err["msg"]})
         names = ", ".join(p["field"] for p in problems)
+        # Not chained: pydantic's message for a missing field quotes its
+        # input, the whole environment, AWS session credentials included.
         raise ConfigurationError(
             f"the function is misconfigured: check the environment variable(s) {names}",
             problems,

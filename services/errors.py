@@ -1,7 +1,7 @@
 """One error hierarchy for the whole registry.
 
 Every failure a caller can see is a `RegistryError` subclass carrying the
-contract's `code` and HTTP `status` (see CONTRACT.md). `handlers.dispatcher`
+contract's `code` and HTTP `status` (docs/api.md, "Errors"). `handlers.dispatcher`
 turns any of them into the response envelope by looking at the class, never
 at message text. Messages are written for the caller: they never hold a
 secret, a file name or a traceback.

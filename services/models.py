@@ -106,7 +106,7 @@ class AuthBlock(StrictModel):
 
 
 class Envelope(BaseModel):
-    """The request envelope of CONTRACT.md (data is validated per action)."""
+    """The request envelope of docs/api.md, "Envelope" (data is validated per action)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 

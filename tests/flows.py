@@ -1,16 +1,31 @@
-"""The mutating flows the fault matrix (tests/unit/test_fault_matrix.py)
-and the crash matrix (tests/integration/test_crash_matrix.py) drive: what
-each sets up first, and the request it sends. Each request makes every call
-its flow can: an update changes a description, tags (one added, one
-dropped), a spec and a secret; tools carry an API key or OAuth2 secret."""
+"""The mutating flows of the fault matrix (tests/unit/test_fault_matrix.py)
+and the crash matrix (tests/integration/test_crash_matrix.py), in one table,
+`FLOWS`: each flow's action, what it sets up first, the data it sends and
+every AWS call its handler sends. Each request makes every call its flow
+can: an update changes a description, tags (one added, one dropped), a spec
+and a secret; tools carry an API key or OAuth2 secret.
+
+Each matrix takes its cases from the table: the crash matrix a crash before
+and after every call (`Flow.points`), the fault matrix each fault on the
+first call of every operation (`Flow.operations`, the flows in
+`FAULT_FLOWS`). Both check the call lists against what a run sends, so the
+table cannot go stale; tests/unit/test_flows.py checks that it covers every
+mutating action the dispatcher registers, or names why one is left out
+(`NOT_IN_THE_MATRICES`)."""
 
 from __future__ import annotations
 
 import copy
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support import Registry, event
+
+AGENTCORE = "bedrock-agentcore-control"
+DDB = "dynamodb"
+S3 = "s3"
 
 OLD_KEY = "matrix-old-key-1"
 NEW_KEY = "matrix-new-key-2"
@@ -54,6 +69,9 @@ class Ctx:
     tool: dict[str, Any] = field(default_factory=dict)
 
 
+# --- the set-ups ------------------------------------------------------------------
+
+
 def make_gateway(ctx: Ctx) -> None:
     response = ctx.registry.invoke(
         event(
@@ -67,18 +85,7 @@ def make_gateway(ctx: Ctx) -> None:
 
 def make_gateway_and_tool(ctx: Ctx) -> None:
     make_gateway(ctx)
-    response = ctx.registry.invoke(
-        event(
-            "create_tool",
-            {
-                "gateway_id": ctx.gateway["gateway_id"],
-                "name": "pets",
-                "description": "v1",
-                "source": spec(),
-                "credentials": api_key(OLD_KEY),
-            },
-        )
-    )
+    response = ctx.registry.invoke(event("create_tool", create_tool(ctx)))
     assert response["status"] == 201, response
     ctx.tool = response["data"]
 
@@ -87,72 +94,257 @@ def no_setup(ctx: Ctx) -> None:
     return None
 
 
-def req_create_gateway(ctx: Ctx) -> dict[str, Any]:
-    return event(
-        "create_gateway",
-        {"name": "payments-tools", "description": "v1", "tags": {"env": "prod"}},
-    )
+# --- the data each flow sends ------------------------------------------------------
 
 
-def req_update_gateway(ctx: Ctx) -> dict[str, Any]:
+def create_gateway(ctx: Ctx) -> dict[str, Any]:
+    return {"name": "payments-tools", "description": "v1", "tags": {"env": "prod"}}
+
+
+def update_gateway(ctx: Ctx) -> dict[str, Any]:
     # A description (UpdateGateway + its poll) and tags: TagResource for the
     # new value, UntagResource for the dropped key.
-    return event(
-        "update_gateway",
-        {"gateway_id": ctx.gateway["gateway_id"], "description": "v2", "tags": {"env": "staging"}},
-    )
+    return {
+        "gateway_id": ctx.gateway["gateway_id"],
+        "description": "v2",
+        "tags": {"env": "staging"},
+    }
 
 
-def req_delete_gateway(ctx: Ctx) -> dict[str, Any]:
-    return event("delete_gateway", {"gateway_id": ctx.gateway["gateway_id"]})
+def delete_gateway(ctx: Ctx) -> dict[str, Any]:
+    return {"gateway_id": ctx.gateway["gateway_id"]}
 
 
-def req_delete_gateway_cascade(ctx: Ctx) -> dict[str, Any]:
-    return event("delete_gateway", {"gateway_id": ctx.gateway["gateway_id"], "cascade": True})
+def delete_gateway_cascade(ctx: Ctx) -> dict[str, Any]:
+    return {"gateway_id": ctx.gateway["gateway_id"], "cascade": True}
 
 
-def req_create_tool(ctx: Ctx) -> dict[str, Any]:
-    return event(
-        "create_tool",
-        {
-            "gateway_id": ctx.gateway["gateway_id"],
-            "name": "pets",
-            "description": "v1",
-            "source": spec(),
-            "credentials": api_key(OLD_KEY),
-        },
-    )
+def create_tool(ctx: Ctx) -> dict[str, Any]:
+    return {
+        "gateway_id": ctx.gateway["gateway_id"],
+        "name": "pets",
+        "description": "v1",
+        "source": spec(),
+        "credentials": api_key(OLD_KEY),
+    }
 
 
-def req_create_tool_oauth2(ctx: Ctx) -> dict[str, Any]:
-    return event(
-        "create_tool",
-        {
-            "gateway_id": ctx.gateway["gateway_id"],
-            "name": "pets",
-            "description": "v1",
-            "source": spec(),
-            "credentials": OAUTH2,
-        },
-    )
+def create_tool_oauth2(ctx: Ctx) -> dict[str, Any]:
+    return {**create_tool(ctx), "credentials": OAUTH2}
 
 
-def req_update_tool(ctx: Ctx) -> dict[str, Any]:
+def update_tool(ctx: Ctx) -> dict[str, Any]:
     # A new spec (a new object, the old one removed after), a new secret (the
     # provider is updated in place) and a description.
-    return event(
+    return {
+        "tool_id": ctx.tool["tool_id"],
+        "gateway_id": ctx.gateway["gateway_id"],
+        "description": "v2",
+        "source": spec("2.0.0"),
+        "credentials": api_key(NEW_KEY),
+    }
+
+
+def delete_tool(ctx: Ctx) -> dict[str, Any]:
+    return {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
+
+
+# --- the table ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """The n-th call of one AWS operation inside a flow."""
+
+    operation: str  # "service.Operation"
+    occurrence: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.operation.split('.', 1)[1]}#{self.occurrence}"
+
+
+_GET_ITEM = f"{DDB}.GetItem"
+_QUERY = f"{DDB}.Query"
+_TRANSACT = f"{DDB}.TransactWriteItems"
+
+
+@dataclass(frozen=True)
+class Flow:
+    action: str  # <kind>_<subject>: create_gateway, delete_tool, ...
+    setup: Callable[[Ctx], None]
+    data: Callable[[Ctx], dict[str, Any]]
+    # Every AWS call the flow's handler sends, in order, as a run without a
+    # fault or crash sends them (each matrix checks it against a real run).
+    calls: tuple[str, ...]
+    # The index in `calls` of the first write of the record under test: a
+    # fault before it leaves the record untouched. None: the first
+    # TransactWriteItems (a cascade's first writes are its tools' own).
+    first_write: int | None = None
+    # Whether the fault matrix runs it too (the crash matrix runs them all).
+    faults: bool = True
+
+    @property
+    def kind(self) -> str:  # create, update, delete
+        return self.action.split("_", 1)[0]
+
+    @property
+    def subject(self) -> str:  # gateway, tool
+        return self.action.split("_", 1)[1]
+
+    def request(self, ctx: Ctx) -> dict[str, Any]:
+        return event(self.action, self.data(ctx))
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        """Every operation the flow sends, in the order of their first call."""
+        return tuple(dict.fromkeys(self.calls))
+
+    @property
+    def untouched(self) -> int:
+        """How many of `operations` come before the first write of the
+        record under test."""
+        first_write = self.calls.index(_TRANSACT) if self.first_write is None else self.first_write
+        return len(dict.fromkeys(self.calls[:first_write]))
+
+    def points(self) -> list[Point]:
+        """Every call as a point: the n-th call of its operation."""
+        seen: Counter[str] = Counter()
+        points = []
+        for operation in self.calls:
+            seen[operation] += 1
+            points.append(Point(operation, seen[operation]))
+        return points
+
+
+def _create_tool_calls(provider: str) -> tuple[str, ...]:
+    return (
+        _GET_ITEM,  # the ledger: is this a replay?
+        _GET_ITEM,  # the gateway
+        _QUERY,  # how many tools it has
+        _TRANSACT,  # PENDING, name claim, ledger
+        f"{S3}.PutObject",  # the spec
+        f"{AGENTCORE}.Create{provider}CredentialProvider",
+        f"{AGENTCORE}.CreateGatewayTarget",
+        f"{AGENTCORE}.GetGatewayTarget",
+        _TRANSACT,  # ACTIVE, ledger completed
+    )
+
+
+# The calls of a run without faults. No flow sends PutItem (every put is in a
+# TransactWriteItems) or UpdateItem (only a flow that pauses writes one), nor
+# HeadObject (only reconcile's drift check): the call-list tests prove it.
+FLOWS: dict[str, Flow] = {
+    "create_gateway": Flow(
+        "create_gateway",
+        no_setup,
+        create_gateway,
+        (
+            _TRANSACT,  # PENDING, name claim, ledger
+            f"{AGENTCORE}.CreateGateway",
+            f"{AGENTCORE}.GetGateway",
+            _TRANSACT,  # ACTIVE, ledger completed
+        ),
+    ),
+    "update_gateway": Flow(
+        "update_gateway",
+        make_gateway,
+        update_gateway,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # lease + pending change, ledger
+            f"{AGENTCORE}.UpdateGateway",
+            f"{AGENTCORE}.GetGateway",
+            f"{AGENTCORE}.TagResource",
+            f"{AGENTCORE}.UntagResource",
+            _TRANSACT,  # the change applied, ledger completed
+        ),
+    ),
+    "delete_gateway": Flow(
+        "delete_gateway",
+        make_gateway,
+        delete_gateway,
+        (
+            _GET_ITEM,  # the record
+            _QUERY,  # its live tools
+            _TRANSACT,  # DELETING, ledger
+            f"{AGENTCORE}.DeleteGateway",
+            f"{AGENTCORE}.GetGateway",
+            _TRANSACT,  # DELETED, name released, ledger completed
+        ),
+    ),
+    "delete_gateway_cascade": Flow(
+        "delete_gateway",
+        make_gateway_and_tool,
+        delete_gateway_cascade,
+        (
+            _GET_ITEM,  # the gateway
+            _QUERY,  # how many live tools
+            _QUERY,  # the live tools
+            _GET_ITEM,  # the tool
+            _TRANSACT,  # the tool DELETING (its own request id), ledger
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
+            f"{S3}.DeleteObject",
+            _TRANSACT,  # the tool DELETED
+            f"{AGENTCORE}.ListGatewayTargets",
+            _TRANSACT,  # the gateway DELETING, ledger: its first write
+            f"{AGENTCORE}.DeleteGateway",
+            f"{AGENTCORE}.GetGateway",
+            _TRANSACT,  # the gateway DELETED
+        ),
+        first_write=11,
+    ),
+    "create_tool": Flow("create_tool", make_gateway, create_tool, _create_tool_calls("ApiKey")),
+    # The crash matrix's only: its calls are create_tool's with the other
+    # kind of credential provider, whose refusals take the same path
+    # (services/credentials): the fault matrix faults them with the API key.
+    "create_tool_oauth2": Flow(
+        "create_tool",
+        make_gateway,
+        create_tool_oauth2,
+        _create_tool_calls("Oauth2"),
+        faults=False,
+    ),
+    "update_tool": Flow(
         "update_tool",
-        {
-            "tool_id": ctx.tool["tool_id"],
-            "gateway_id": ctx.gateway["gateway_id"],
-            "description": "v2",
-            "source": spec("2.0.0"),
-            "credentials": api_key(NEW_KEY),
-        },
-    )
+        make_gateway_and_tool,
+        update_tool,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # lease + pending change, ledger
+            f"{S3}.PutObject",  # the new spec, beside the old one
+            # The provider exists: its create answers ConflictException and
+            # the flow updates it in place.
+            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
+            f"{AGENTCORE}.UpdateApiKeyCredentialProvider",
+            f"{AGENTCORE}.UpdateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # the change applied, ledger completed
+            f"{S3}.DeleteObject",  # the replaced spec
+        ),
+    ),
+    "delete_tool": Flow(
+        "delete_tool",
+        make_gateway_and_tool,
+        delete_tool,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # DELETING, ledger
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
+            f"{S3}.DeleteObject",
+            _TRANSACT,  # DELETED, name released, ledger completed
+        ),
+    ),
+}
 
+# The flows of the fault matrix.
+FAULT_FLOWS: dict[str, Flow] = {name: flow for name, flow in FLOWS.items() if flow.faults}
 
-def req_delete_tool(ctx: Ctx) -> dict[str, Any]:
-    return event(
-        "delete_tool", {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
-    )
+# Mutating actions (`@action(..., mutating=True)`) neither matrix runs, each
+# with the reason. A new mutating action fails tests/unit/test_flows.py until
+# it has flows in the table or a line here.
+NOT_IN_THE_MATRICES: dict[str, str] = {}

@@ -4,10 +4,10 @@
     python -m tests.reliability_doc --write    write it into docs/reliability.md
 
 The fault matrix (tests/unit/test_fault_matrix.py) and the crash matrix
-(tests/integration/test_crash_matrix.py) are rendered from the same
-`FLOWS`, `FAULTS`, `expected`, `expected_record` and `CASES` the tests run,
-and the counts from pytest's collection, so the document cannot describe a
-matrix the suite does not run. tests/unit/test_reliability_doc.py fails when
+(tests/integration/test_crash_matrix.py) are rendered from the same flows
+(tests/flows.py), `FAULTS`, `expected`, `expected_record` and `CASES` the
+tests run, and the counts from pytest's collection, so the document cannot
+describe a matrix the suite does not run. tests/unit/test_reliability_doc.py fails when
 the file and this rendering differ.
 """
 
@@ -76,7 +76,7 @@ def _faults_table() -> list[str]:
     from tests.unit import test_fault_matrix as fm
 
     lines = []
-    for name, flow in fm.FLOWS.items():
+    for name, flow in fm.FAULT_FLOWS.items():
         lines += [
             f"#### `{name}`",
             "",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.loaders
@@ -17,6 +19,33 @@ from handlers import dispatch
 from services.config import Settings
 from services.records import dynamo
 from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    import pytest
+
+# Dummy credentials and region: no test can reach a real account. The one
+# definition: the unit tests' autouse fixture, the module-scoped worlds (set
+# up before any function-scoped fixture runs) and the child processes the
+# tests start all take it from here.
+DUMMY_AWS_ENV: dict[str, str] = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+# What a developer's shell may hold that must not reach a test's clients.
+FOREIGN_AWS_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN")
+
+
+def use_dummy_aws_env(patch: pytest.MonkeyPatch) -> None:
+    """Drop FOREIGN_AWS_ENV and set DUMMY_AWS_ENV, undone with `patch`."""
+    for name in FOREIGN_AWS_ENV:
+        patch.delenv(name, raising=False)
+    for name, value in DUMMY_AWS_ENV.items():
+        patch.setenv(name, value)
+
 
 ACTOR = {"user": "alice@example.com", "team": "payments", "roles": []}
 OTHER_TEAM = {"user": "mallory@example.com", "team": "billing", "roles": []}
@@ -54,6 +83,11 @@ PETS: dict[str, Any] = {
         },
     },
 }
+
+
+# Secrets whose every trace the tool tests look for.
+CANARY_KEY = "CANARY-API-KEY-0b7e4c"
+CANARY_SECRET = "CANARY-CLIENT-SECRET-9f31aa"
 
 
 @dataclass
@@ -201,3 +235,61 @@ def error_response(code: str, status: int) -> tuple[AWSResponse, dict[str, Any]]
         "ResponseMetadata": {"HTTPStatusCode": status, "RetryAttempts": 0},
     }
     return http, parsed
+
+
+# --- tools: requests, and what DynamoDB, S3, AgentCore and AgentCore Identity hold
+
+
+def inline(spec: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
+    return {"type": "inline", "spec": copy.deepcopy(spec or PETS), **options}
+
+
+def create_tool(
+    registry: Registry, gateway: dict[str, Any], name: str = "pets", **data: Any
+) -> dict[str, Any]:
+    return registry.invoke(
+        event(
+            "create_tool",
+            {"gateway_id": gateway["gateway_id"], "name": name, "source": inline(), **data},
+        )
+    )
+
+
+def tool_record(registry: Registry, tool_id: str, gateway_id: str) -> dict[str, Any] | None:
+    item = registry.runtime.dynamodb.get_item(
+        TableName=registry.settings.tools_table_name,
+        Key=dynamo.serialize({"tool_id": tool_id, "gateway_id": gateway_id}),
+        ConsistentRead=True,
+    ).get("Item")
+    return dynamo.deserialize(item) if item else None
+
+
+def targets(registry: Registry, gateway: dict[str, Any]) -> list[dict[str, Any]]:
+    response = registry.runtime.agentcore.list_gateway_targets(
+        gatewayIdentifier=gateway["agentcore"]["gateway_id"]
+    )
+    return list(response["items"])
+
+
+def spec_keys(registry: Registry) -> list[str]:
+    listed = registry.runtime.s3.list_objects_v2(Bucket=registry.settings.spec_bucket_name)
+    return sorted(o["Key"] for o in listed.get("Contents", []))
+
+
+def provider_secrets() -> dict[tuple[str, str], str]:
+    """Every credential provider's secret in the in-process moto (unit tests)."""
+    # Imported here: the benchmarks import this module without moto.
+    from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
+
+    from registry_local import agentcore_rules
+
+    return agentcore_rules.stored_secrets(
+        bedrockagentcorecontrol_backends["123456789012"]["us-east-1"]
+    )
+
+
+def scan_everything(registry: Registry) -> str:
+    dumped = []
+    for table in (registry.settings.gateways_table_name, registry.settings.tools_table_name):
+        dumped.append(json.dumps(registry.runtime.dynamodb.scan(TableName=table)["Items"]))
+    return "".join(dumped)

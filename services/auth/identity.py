@@ -95,12 +95,14 @@ def authenticate(event: dict[str, Any], settings: Settings, context: Any) -> Ide
         raise UnauthenticatedError("the token is malformed")
     try:
         from services.auth import tokens  # PyJWT and cryptography: jwt mode only
-    except ImportError:
+    except ImportError as exc:
+        # Chained: the function's log then names the module that failed to
+        # load (the layer missing, or built for another runtime).
         raise ConfigurationError(
             "the function is misconfigured: AUTH_MODE=jwt needs PyJWT and cryptography "
             "in the package",
             [{"field": "AUTH_MODE", "message": "jwt mode's libraries are not installed"}],
-        ) from None
+        ) from exc
     claims, issuer = tokens.verify(token, settings)
     return identity_of(claims, settings, issuer)
 

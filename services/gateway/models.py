@@ -1,4 +1,4 @@
-"""Request models of the gateway actions (CONTRACT.md, "Actions")."""
+"""Request models of the gateway actions (docs/api.md, "Gateway actions")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An OpenAPI 3.0.3 document from an `api_info` source (CONTRACT.md).
+"""An OpenAPI 3.0.3 document from an `api_info` source (docs/api.md, "Sources").
 
 A caller who has no spec describes the API by its base URL and endpoints;
 `generate` writes the spec AgentCore Gateway reads. Everything AgentCore

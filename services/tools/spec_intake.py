@@ -1,4 +1,4 @@
-"""Every form of a tool's `source` -> one parsed OpenAPI document (CONTRACT.md).
+"""Every form of a tool's `source` -> one parsed OpenAPI document (docs/api.md, "Sources").
 
 `load_spec` is the single way in: inline objects and strings, base64 files,
 URLs, uploads in S3 and `api_info` descriptions all come out as a

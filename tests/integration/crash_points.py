@@ -1,8 +1,9 @@
 """The crash matrix's parts (tests/integration/test_crash_matrix.py): the
-flows with every AWS call they send, the zygote that runs a request in a
-process that dies at one of those calls, and a view of the whole world
-(DynamoDB, AgentCore, AgentCore Identity, S3) read through the real APIs of
-the moto_server, with the promises it must keep once the crash is repaired.
+zygote that runs a request in a process that dies at one of the AWS calls
+of a flow (the flows and their calls are tests/flows.py's table), and a view
+of the whole world (DynamoDB, AgentCore, AgentCore Identity, S3) read
+through the real APIs of the moto_server, with the promises it must keep
+once the crash is repaired.
 """
 
 from __future__ import annotations
@@ -13,194 +14,18 @@ import select
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from services.records import dynamo
 from services.tools.tool_flow import tool_id_for
-from tests.flows import (
-    Ctx,
-    make_gateway,
-    make_gateway_and_tool,
-    no_setup,
-    req_create_gateway,
-    req_create_tool,
-    req_create_tool_oauth2,
-    req_delete_gateway,
-    req_delete_gateway_cascade,
-    req_delete_tool,
-    req_update_gateway,
-    req_update_tool,
-)
+from tests.flows import Flow, Point
 from tests.support import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
-AGENTCORE = "bedrock-agentcore-control"
-DDB = "dynamodb"
-S3 = "s3"
 MOMENTS = ("before-call", "after-call")
-
-
-@dataclass(frozen=True)
-class Point:
-    """The n-th call of one AWS operation inside a flow."""
-
-    operation: str  # "service.Operation"
-    occurrence: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.operation.split('.', 1)[1]}#{self.occurrence}"
-
-
-@dataclass(frozen=True)
-class Flow:
-    kind: str  # create, update, delete
-    subject: str  # gateway, tool
-    setup: Callable[[Ctx], None]
-    request: Callable[[Ctx], dict[str, Any]]
-    # Every AWS call the flow's handler sends, in order, as a run without a
-    # crash sends them (test_the_lists_are_every_call_a_flow_sends checks it).
-    calls: tuple[str, ...]
-
-    def points(self) -> list[Point]:
-        seen: Counter[str] = Counter()
-        points = []
-        for operation in self.calls:
-            seen[operation] += 1
-            points.append(Point(operation, seen[operation]))
-        return points
-
-
-_GET_ITEM = f"{DDB}.GetItem"
-_QUERY = f"{DDB}.Query"
-_TRANSACT = f"{DDB}.TransactWriteItems"
-
-
-def _create_tool(provider: str) -> tuple[str, ...]:
-    return (
-        _GET_ITEM,  # the ledger: is this a replay?
-        _GET_ITEM,  # the gateway
-        _QUERY,  # how many tools it has
-        _TRANSACT,  # PENDING, name claim, ledger
-        f"{S3}.PutObject",  # the spec
-        f"{AGENTCORE}.Create{provider}CredentialProvider",
-        f"{AGENTCORE}.CreateGatewayTarget",
-        f"{AGENTCORE}.GetGatewayTarget",
-        _TRANSACT,  # ACTIVE, ledger completed
-    )
-
-
-# The calls of a run without faults. No flow sends PutItem (every put is in a
-# TransactWriteItems) or UpdateItem (only a flow that pauses writes one), nor
-# HeadObject (only reconcile's drift check): the list test proves it.
-FLOWS: dict[str, Flow] = {
-    "create_gateway": Flow(
-        "create",
-        "gateway",
-        no_setup,
-        req_create_gateway,
-        (
-            _TRANSACT,  # PENDING, name claim, ledger
-            f"{AGENTCORE}.CreateGateway",
-            f"{AGENTCORE}.GetGateway",
-            _TRANSACT,  # ACTIVE, ledger completed
-        ),
-    ),
-    "update_gateway": Flow(
-        "update",
-        "gateway",
-        make_gateway,
-        req_update_gateway,
-        (
-            _GET_ITEM,  # the record
-            _TRANSACT,  # lease + pending change, ledger
-            f"{AGENTCORE}.UpdateGateway",
-            f"{AGENTCORE}.GetGateway",
-            f"{AGENTCORE}.TagResource",
-            f"{AGENTCORE}.UntagResource",
-            _TRANSACT,  # the change applied, ledger completed
-        ),
-    ),
-    "delete_gateway": Flow(
-        "delete",
-        "gateway",
-        make_gateway,
-        req_delete_gateway,
-        (
-            _GET_ITEM,  # the record
-            _QUERY,  # its live tools
-            _TRANSACT,  # DELETING, ledger
-            f"{AGENTCORE}.DeleteGateway",
-            f"{AGENTCORE}.GetGateway",
-            _TRANSACT,  # DELETED, name released, ledger completed
-        ),
-    ),
-    "delete_gateway_cascade": Flow(
-        "delete",
-        "gateway",
-        make_gateway_and_tool,
-        req_delete_gateway_cascade,
-        (
-            _GET_ITEM,  # the gateway
-            _QUERY,  # how many live tools
-            _QUERY,  # the live tools
-            _GET_ITEM,  # the tool
-            _TRANSACT,  # the tool DELETING (its own request id), ledger
-            f"{AGENTCORE}.DeleteGatewayTarget",
-            f"{AGENTCORE}.GetGatewayTarget",
-            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
-            f"{S3}.DeleteObject",
-            _TRANSACT,  # the tool DELETED
-            f"{AGENTCORE}.ListGatewayTargets",
-            _TRANSACT,  # the gateway DELETING, ledger
-            f"{AGENTCORE}.DeleteGateway",
-            f"{AGENTCORE}.GetGateway",
-            _TRANSACT,  # the gateway DELETED
-        ),
-    ),
-    "create_tool": Flow("create", "tool", make_gateway, req_create_tool, _create_tool("ApiKey")),
-    "create_tool_oauth2": Flow(
-        "create", "tool", make_gateway, req_create_tool_oauth2, _create_tool("Oauth2")
-    ),
-    "update_tool": Flow(
-        "update",
-        "tool",
-        make_gateway_and_tool,
-        req_update_tool,
-        (
-            _GET_ITEM,  # the record
-            _TRANSACT,  # lease + pending change, ledger
-            f"{S3}.PutObject",  # the new spec, beside the old one
-            # The provider exists: its create answers ConflictException and
-            # the flow updates it in place.
-            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
-            f"{AGENTCORE}.UpdateApiKeyCredentialProvider",
-            f"{AGENTCORE}.UpdateGatewayTarget",
-            f"{AGENTCORE}.GetGatewayTarget",
-            _TRANSACT,  # the change applied, ledger completed
-            f"{S3}.DeleteObject",  # the replaced spec
-        ),
-    ),
-    "delete_tool": Flow(
-        "delete",
-        "tool",
-        make_gateway_and_tool,
-        req_delete_tool,
-        (
-            _GET_ITEM,  # the record
-            _TRANSACT,  # DELETING, ledger
-            f"{AGENTCORE}.DeleteGatewayTarget",
-            f"{AGENTCORE}.GetGatewayTarget",
-            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
-            f"{S3}.DeleteObject",
-            _TRANSACT,  # DELETED, name released, ledger completed
-        ),
-    ),
-}
 
 
 # --- the zygote ----------------------------------------------------------------

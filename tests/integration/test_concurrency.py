@@ -49,7 +49,7 @@ import pytest
 from registry_local.moto_server import MotoServer
 from services.gateway.gateway_flow import gateway_id_for
 from services.records import dynamo
-from tests.support import Registry, event
+from tests.support import Registry, event, use_dummy_aws_env
 
 pytestmark = pytest.mark.integration
 
@@ -189,16 +189,8 @@ def moto_server() -> Iterator[MotoServer]:
 def pool(moto_server: MotoServer) -> Iterator[Pool]:
     # The workers inherit AWS_ENDPOINT_URL and the dummy credentials.
     with pytest.MonkeyPatch.context() as patch:
+        use_dummy_aws_env(patch)
         patch.setenv("AWS_ENDPOINT_URL", moto_server.endpoint_url)
-        for key, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        }.items():
-            patch.setenv(key, value)
         workers = Pool(WORKERS)
     try:
         yield workers

@@ -1,7 +1,7 @@
 """The crash matrix (issue 5, item 2): a handler process killed around every
 AWS call of every mutating flow, then repaired.
 
-Each flow of `crash_points.FLOWS` lists every AWS call its handler sends, in
+Each flow of `tests.flows.FLOWS` lists every AWS call its handler sends, in
 order; `test_the_lists_are_every_call_a_flow_sends` runs each flow without a
 crash in the same kind of process and compares, so the matrix cannot go
 stale. A point is the n-th call of one operation (the second UpdateItem is
@@ -53,13 +53,10 @@ import pytest
 from registry_local.bootstrap import bootstrap
 from registry_local.moto_server import MotoServer
 from tests.conftest import settings_for
-from tests.flows import Ctx
+from tests.flows import FLOWS, Ctx, Flow, Point
 from tests.integration.crash_invoke import CRASH_EXIT_CODE, DONE_EXIT_CODE
 from tests.integration.crash_points import (
-    FLOWS,
     MOMENTS,
-    Flow,
-    Point,
     World,
     Zygote,
     create_subject_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -11,7 +12,7 @@ from pytest_socket import disable_socket, enable_socket
 from registry_local import agentcore_rules
 from registry_local.bootstrap import bootstrap
 from tests.conftest import settings_for
-from tests.support import FakeClock, Registry, make_runtime, new_session
+from tests.support import FakeClock, Registry, event, make_runtime, new_session
 
 agentcore_rules.install()
 
@@ -46,3 +47,11 @@ def clock() -> FakeClock:
 @pytest.fixture
 def registry(env: dict[str, str], clock: FakeClock) -> Registry:
     return Registry(runtime=make_runtime(settings_for(env), clock), clock=clock)
+
+
+@pytest.fixture
+def gateway(registry: Registry) -> dict[str, Any]:
+    """An ACTIVE gateway of the payments team (the tool tests' parent)."""
+    response = registry.invoke(event("create_gateway", {"name": "payments-tools"}))
+    assert response["status"] == 201
+    return dict(response["data"])

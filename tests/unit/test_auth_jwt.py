@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -627,3 +628,32 @@ def test_token_is_in_no_log_line_item_or_response(
         signature = secret.rsplit(".", 1)[-1]
         leaked = [place for place, text in texts.items() if secret in text or signature in text]
         assert leaked == []
+
+
+def test_missing_jwt_libraries_are_a_500_whose_cause_is_logged_without_the_token(
+    reg: Registry,
+    token: Callable[..., str],
+    logs: test_secrets.Logs,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The package without the jwt layer: importing the verifier fails (an
+    # earlier test may have imported it: the package attribute goes too).
+    import services.auth
+
+    monkeypatch.setitem(sys.modules, "services.auth.tokens", None)
+    monkeypatch.delattr(services.auth, "tokens", raising=False)
+    good = token()
+
+    response = reg.invoke(create(good))
+
+    assert_error(response, 500, "ConfigurationError")
+    assert "PyJWT and cryptography" in response["error"]["message"]
+    assert "Traceback" not in json.dumps(response)
+    assert_nothing_written(reg)
+    operators = logs.by_logger()["<powertools>"]
+    # The operators' log names the import that failed (the chained cause) ...
+    assert "ModuleNotFoundError" in operators or "ImportError" in operators
+    assert "services.auth.tokens" in operators
+    # ... and still never the caller's token.
+    assert good not in operators
+    assert good.rsplit(".", 1)[-1] not in operators

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from handlers import dispatcher, registered_actions
+from tests.support import DUMMY_AWS_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,11 +86,7 @@ def serve(*events: dict[str, Any]) -> list[dict[str, Any]]:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "lambda"), str(ROOT)]),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        **DUMMY_AWS_ENV,
         "AWS_EC2_METADATA_DISABLED": "true",
         "GATEWAYS_TABLE_NAME": "cold-gateways",
         "TOOLS_TABLE_NAME": "cold-tools",

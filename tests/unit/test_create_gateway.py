@@ -225,6 +225,10 @@ def test_crash_after_create_adopts_the_gateway_instead_of_a_second(registry: Reg
     assert resumed["status"] == 201
     [gateway] = registry.agentcore_gateways()
     assert resumed["data"]["agentcore"]["gateway_id"] == gateway["gatewayId"]
+    record = registry.gateway_record(gateway_id_for(evt["request_id"]))
+    assert record["status"] == "ACTIVE"
+    assert record["agentcore"]["gateway_id"] == gateway["gatewayId"]
+    assert "lease" not in record
 
 
 def test_timeout_after_sending_keeps_pending_for_resume(registry: Registry) -> None:
@@ -248,6 +252,9 @@ def test_timeout_after_sending_keeps_pending_for_resume(registry: Registry) -> N
     assert resumed["status"] == 201
     assert resumed["data"]["last_error"] is None
     assert len(registry.agentcore_gateways()) == 1
+    record = registry.gateway_record(gateway_id_for(evt["request_id"]))
+    assert record["status"] == "ACTIVE"
+    assert record.get("last_error") is None
 
 
 def test_poll_budget_exhausted_keeps_pending_then_resumes(registry: Registry) -> None:
@@ -270,6 +277,9 @@ def test_poll_budget_exhausted_keeps_pending_then_resumes(registry: Registry) ->
     assert resumed["status"] == 201
     assert resumed["data"]["status"] == "ACTIVE"
     assert len(registry.agentcore_gateways()) == 1
+    record = registry.gateway_record(gateway_id_for(evt["request_id"]))
+    assert record["status"] == "ACTIVE"
+    assert record["agentcore"]["status"] == "READY"
 
 
 class LambdaContext:

@@ -12,8 +12,7 @@ from pydantic import SecretStr
 from services.credentials.credentials_service import CredentialsService
 from services.errors import UpstreamError
 from services.tools.models import ApiKeyCredentials
-from tests.support import Registry
-from tests.unit.test_tools import provider_secrets
+from tests.support import Registry, provider_secrets
 
 
 def refuse_create(registry: Registry, message: str) -> list[str]:

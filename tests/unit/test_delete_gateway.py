@@ -100,6 +100,10 @@ def test_other_team_is_forbidden_and_admin_is_allowed(
     assert registry.gateway_record(gateway["gateway_id"])["status"] == "ACTIVE"
     assert len(registry.agentcore_gateways()) == 1
     assert registry.invoke(delete(gateway["gateway_id"], actor=ADMIN))["status"] == 200
+    record = registry.gateway_record(gateway["gateway_id"])
+    assert record["status"] == "DELETED"
+    assert record["audit"][-1]["actor"] == ADMIN["user"]
+    assert registry.agentcore_gateways() == []
 
 
 def test_replayed_delete_returns_same_outcome(registry: Registry, gateway: dict[str, Any]) -> None:

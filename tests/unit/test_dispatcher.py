@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import app
-from handlers import registered_actions
+import handlers
+from handlers import dispatcher, registered_actions
 from services.gateway import gateway_flow
 from services.logging import logger
 from tests.support import ACTOR, Registry, event
@@ -149,6 +155,91 @@ def test_unknown_action_is_refused_with_the_known_actions(registry: Registry) ->
     assert listed == sorted(registered_actions())
     assert {"create_gateway", "get_gateway", "list_gateways"} <= set(listed)
     assert_nothing_written(registry)
+
+
+# ---------------------------------------------------------------- the actions: one module each
+
+ROOT = Path(__file__).resolve().parents[2]
+HANDLERS_DIR = Path(handlers.__file__).parent
+
+
+def action_files() -> dict[str, Path]:
+    """handlers/<action>.py, as the files say (the dispatcher and private
+    modules are not actions)."""
+    return {
+        path.stem: path
+        for path in sorted(HANDLERS_DIR.glob("*.py"))
+        if not path.stem.startswith("_") and path.stem != "dispatcher"
+    }
+
+
+def registered_in_source(path: Path) -> list[str]:
+    """The first argument of every `@action(...)` in a module's source."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Name | ast.Attribute)
+                    and (getattr(decorator.func, "id", None) or decorator.func.attr) == "action"
+                ):
+                    arg = decorator.args[0]
+                    names.append(arg.value if isinstance(arg, ast.Constant) else ast.dump(arg))
+    return names
+
+
+def test_the_actions_are_the_handler_modules() -> None:
+    listed = dispatcher.ACTION_MODULES
+
+    assert listed == {name: f"handlers.{name}" for name in action_files()}
+    assert list(listed) == sorted(listed)
+
+
+def test_each_handler_module_registers_exactly_the_action_it_is_named_after() -> None:
+    for name, path in action_files().items():
+        assert registered_in_source(path) == [name], path
+    assert registered_in_source(HANDLERS_DIR / "dispatcher.py") == []
+    assert registered_in_source(HANDLERS_DIR / "__init__.py") == []
+
+    actions = registered_actions()
+
+    # And at run time: nothing registered but the modules' own actions.
+    assert sorted(dispatcher._ACTIONS) == sorted(actions) == sorted(action_files())
+    for name, spec in actions.items():
+        assert spec.name == name
+        assert spec.handler.__module__ == f"handlers.{name}"
+
+
+def test_the_actions_are_found_in_the_package_as_the_zip_ships_it(tmp_path: Path) -> None:
+    """registry_local/package.py ships handlers/*.py and their bytecode in
+    __pycache__, and nothing else of the checkout: the list holds there too
+    (the iac tests run the zip itself)."""
+    shipped = tmp_path / "handlers"
+    shipped.mkdir()
+    for path in HANDLERS_DIR.glob("*.py"):
+        shutil.copy(path, shipped / path.name)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(shipped)], check=True)
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import json, sys; sys.path[:0] = sys.argv[1:]; "
+            "from handlers import dispatcher; "
+            "print(json.dumps([dispatcher.__file__, dispatcher.ACTION_MODULES]))",
+            str(tmp_path),
+            str(ROOT),  # services
+        ],
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    loaded_from, listed = json.loads(child.stdout)
+    assert Path(loaded_from).parent == shipped
+    assert listed == dispatcher.ACTION_MODULES
 
 
 # ---------------------------------------------------------------- mutations: request_id and actor

@@ -1,13 +1,14 @@
 """Fault matrix (issue 5, point 3): every AWS call of every mutating flow,
 refused or lost in every way AWS refuses or loses a call.
 
-The table `FLOWS` names each mutating flow and, in call order, every AWS
-operation it sends; `test_the_table_is_every_call_the_flow_makes` runs each
-flow without faults and checks the table against the calls botocore really
-made, so the matrix cannot go stale. Each case injects one fault on the
-*first* call of one operation inside the flow under test (prerequisites are
-made before the fault is armed), with botocore event hooks on the handler's
-own clients. The columns:
+The table of flows (tests/flows.py, shared with the crash matrix; this
+matrix runs its `FAULT_FLOWS`) names each mutating flow and, in order,
+every AWS call it sends; `test_the_table_is_every_call_the_flow_makes` runs
+each flow without faults and checks the table against the calls botocore
+really made, so the matrix cannot go stale. Each case injects one fault on
+the *first* call of one operation inside the flow under test (prerequisites
+are made before the fault is armed), with botocore event hooks on the
+handler's own clients. The columns:
 
 - `throttling`, `server_error`, `access_denied`, `validation`: a
   `before-call` hook answers the AWS error response (as
@@ -54,7 +55,7 @@ leaves exactly one leftover, which `reconcile` removes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,19 +73,7 @@ from services.runtime import Runtime
 from services.s3.s3_service import spec_key
 from services.tools.tool_flow import tool_id_for
 from tests.conftest import settings_for
-from tests.flows import (
-    Ctx,
-    make_gateway,
-    make_gateway_and_tool,
-    no_setup,
-    req_create_gateway,
-    req_create_tool,
-    req_delete_gateway,
-    req_delete_gateway_cascade,
-    req_delete_tool,
-    req_update_gateway,
-    req_update_tool,
-)
+from tests.flows import AGENTCORE, DDB, FAULT_FLOWS, S3, Ctx, Flow
 from tests.support import (
     ADMIN,
     FakeClock,
@@ -93,23 +82,12 @@ from tests.support import (
     event,
     make_runtime,
     new_session,
+    use_dummy_aws_env,
 )
-
-AGENTCORE = "bedrock-agentcore-control"
-DDB = "dynamodb"
-S3 = "s3"
 
 # --- one emulated AWS for the module, wiped between cases ----------------------
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-    "AWS_CONFIG_FILE": "/dev/null",
-    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-}
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +96,7 @@ def arena() -> Iterator[tuple[dict[str, str], Runtime]]:
     runtime (its clients are the expensive part): the matrix has hundreds
     of cases and each gets a wiped copy of this world instead of a new one."""
     with pytest.MonkeyPatch.context() as patch, mock_aws():
-        for key, value in _AWS_ENV.items():
-            patch.setenv(key, value)
+        use_dummy_aws_env(patch)
         env = bootstrap(None, prefix="faults", session=new_session())
         yield env, make_runtime(settings_for(env), FakeClock())
 
@@ -243,134 +220,11 @@ def inject(registry: Registry, operation: str, fault: str) -> list[str]:
 
 # --- the flows -----------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Flow:
-    kind: str  # create, update, delete
-    subject: str  # gateway, tool
-    setup: Callable[[Ctx], None]
-    request: Callable[[Ctx], dict[str, Any]]
-    # Every AWS operation the flow sends, in the order of their first call.
-    operations: tuple[str, ...]
-    # How many of them come before the flow's first write of its record: a
-    # fault there leaves the record untouched. The next one, a
-    # TransactWriteItems, is that first write (except in a cascade, whose
-    # first writes are the tools' own).
-    untouched: int
-
-
-FLOWS: dict[str, Flow] = {
-    "create_gateway": Flow(
-        "create",
-        "gateway",
-        no_setup,
-        req_create_gateway,
-        (
-            f"{DDB}.TransactWriteItems",
-            f"{AGENTCORE}.CreateGateway",
-            f"{AGENTCORE}.GetGateway",
-        ),
-        0,
-    ),
-    "update_gateway": Flow(
-        "update",
-        "gateway",
-        make_gateway,
-        req_update_gateway,
-        (
-            f"{DDB}.GetItem",
-            f"{DDB}.TransactWriteItems",
-            f"{AGENTCORE}.UpdateGateway",
-            f"{AGENTCORE}.GetGateway",
-            f"{AGENTCORE}.TagResource",
-            f"{AGENTCORE}.UntagResource",
-        ),
-        1,
-    ),
-    "delete_gateway": Flow(
-        "delete",
-        "gateway",
-        make_gateway,
-        req_delete_gateway,
-        (
-            f"{DDB}.GetItem",
-            f"{DDB}.Query",
-            f"{DDB}.TransactWriteItems",
-            f"{AGENTCORE}.DeleteGateway",
-            f"{AGENTCORE}.GetGateway",
-        ),
-        2,
-    ),
-    "delete_gateway_cascade": Flow(
-        "delete",
-        "gateway",
-        make_gateway_and_tool,
-        req_delete_gateway_cascade,
-        (
-            f"{DDB}.GetItem",
-            f"{DDB}.Query",
-            f"{DDB}.TransactWriteItems",
-            f"{AGENTCORE}.DeleteGatewayTarget",
-            f"{AGENTCORE}.GetGatewayTarget",
-            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
-            f"{S3}.DeleteObject",
-            f"{AGENTCORE}.ListGatewayTargets",
-            f"{AGENTCORE}.DeleteGateway",
-            f"{AGENTCORE}.GetGateway",
-        ),
-        8,
-    ),
-    "create_tool": Flow(
-        "create",
-        "tool",
-        make_gateway,
-        req_create_tool,
-        (
-            f"{DDB}.GetItem",
-            f"{DDB}.Query",
-            f"{DDB}.TransactWriteItems",
-            f"{S3}.PutObject",
-            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
-            f"{AGENTCORE}.CreateGatewayTarget",
-            f"{AGENTCORE}.GetGatewayTarget",
-        ),
-        2,
-    ),
-    "update_tool": Flow(
-        "update",
-        "tool",
-        make_gateway_and_tool,
-        req_update_tool,
-        (
-            f"{DDB}.GetItem",
-            f"{DDB}.TransactWriteItems",
-            f"{S3}.PutObject",
-            # The provider exists: CreateApiKeyCredentialProvider answers
-            # ConflictException and the flow updates it in place.
-            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
-            f"{AGENTCORE}.UpdateApiKeyCredentialProvider",
-            f"{AGENTCORE}.UpdateGatewayTarget",
-            f"{AGENTCORE}.GetGatewayTarget",
-            f"{S3}.DeleteObject",
-        ),
-        1,
-    ),
-    "delete_tool": Flow(
-        "delete",
-        "tool",
-        make_gateway_and_tool,
-        req_delete_tool,
-        (
-            f"{DDB}.GetItem",
-            f"{DDB}.TransactWriteItems",
-            f"{AGENTCORE}.DeleteGatewayTarget",
-            f"{AGENTCORE}.GetGatewayTarget",
-            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
-            f"{S3}.DeleteObject",
-        ),
-        1,
-    ),
-}
+# The flows are tests/flows.py's `FAULT_FLOWS`: for each, every operation it
+# sends in the order of its first call (`Flow.operations`), and how many of
+# them come before its first write of its record (`Flow.untouched`): a fault
+# there leaves the record untouched. The next one, a TransactWriteItems, is
+# that first write (except in a cascade, whose first writes are the tools').
 
 # The record's `last_error.step` for a failed operation, where the flow names
 # it otherwise than AWS does.
@@ -426,7 +280,7 @@ CASES = [
         fault,
         id=f"{name}-{operation.split('.')[1]}-{fault}",
     )
-    for name, flow in FLOWS.items()
+    for name, flow in FAULT_FLOWS.items()
     for operation in flow.operations
     for fault in FAULTS
 ]
@@ -868,7 +722,7 @@ def read_record(registry: Registry, flow: Flow, ctx: Ctx, ident: str) -> dict[st
 
 @pytest.mark.parametrize(("flow_name", "operation", "fault"), CASES)
 def test_fault(registry: Registry, flow_name: str, operation: str, fault: str) -> None:
-    flow = FLOWS[flow_name]
+    flow = FAULT_FLOWS[flow_name]
     ctx = Ctx(registry)
     flow.setup(ctx)
     evt = flow.request(ctx)
@@ -917,12 +771,12 @@ def test_fault(registry: Registry, flow_name: str, operation: str, fault: str) -
     assert world_problems(world(registry)) == []
 
 
-@pytest.mark.parametrize("flow_name", list(FLOWS))
+@pytest.mark.parametrize("flow_name", list(FAULT_FLOWS))
 def test_the_table_is_every_call_the_flow_makes(registry: Registry, flow_name: str) -> None:
     """The flow, run without faults, sends exactly the table's operations
     (in the order of their first call): a flow that gains a call gains its
     row in the matrix."""
-    flow = FLOWS[flow_name]
+    flow = FAULT_FLOWS[flow_name]
     ctx = Ctx(registry)
     flow.setup(ctx)
     calls: list[str] = []
@@ -936,6 +790,7 @@ def test_the_table_is_every_call_the_flow_makes(registry: Registry, flow_name: s
 
     assert response["ok"], response
     assert tuple(dict.fromkeys(calls)) == flow.operations
+    assert tuple(calls) == flow.calls
     assert world_problems(world(registry)) == []
 
 
@@ -943,7 +798,9 @@ def test_no_flow_sends_put_item() -> None:
     """PutItem is in the issue's list, but no flow sends it: every put is
     part of a TransactWriteItems (the table test proves the calls). UpdateItem
     is sent only by the write that pauses a flow: test_pause_write_fails."""
-    assert not any(op.endswith(".PutItem") for flow in FLOWS.values() for op in flow.operations)
+    assert not any(
+        op.endswith(".PutItem") for flow in FAULT_FLOWS.values() for op in flow.operations
+    )
 
 
 # --- the write that pauses a flow (UpdateItem) fails too -------------------------
@@ -965,7 +822,7 @@ def test_pause_write_fails(registry: Registry, flow_name: str, fault: str) -> No
     DynamoDB failure's 503/502; the record keeps its in-between state and
     the lease (released only by the failed write, or not at all), and the
     same request finishes the work once the lease has expired."""
-    flow = FLOWS[flow_name]
+    flow = FAULT_FLOWS[flow_name]
     ctx = Ctx(registry)
     flow.setup(ctx)
     evt = flow.request(ctx)

@@ -49,7 +49,15 @@ from registry_local import agentcore_rules
 from registry_local.bootstrap import bootstrap
 from services.tools import url_fetch
 from tests.conftest import settings_for
-from tests.support import ACTOR, FakeClock, Registry, event, make_runtime, new_session
+from tests.support import (
+    ACTOR,
+    FakeClock,
+    Registry,
+    event,
+    make_runtime,
+    new_session,
+    use_dummy_aws_env,
+)
 
 GW = "gw-" + "0" * 20
 TL = "tl-" + "0" * 20
@@ -646,15 +654,7 @@ class Stage:
 @pytest.fixture(scope="module")
 def stage() -> Iterator[Stage]:
     with pytest.MonkeyPatch.context() as patch, mock_aws():
-        for key, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        }.items():
-            patch.setenv(key, value)
+        use_dummy_aws_env(patch)
         env = bootstrap(None, prefix="hostile", session=new_session())
         clock = FakeClock()
         registry = Registry(runtime=make_runtime(settings_for(env), clock), clock=clock)

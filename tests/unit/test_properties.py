@@ -47,7 +47,7 @@ from services.errors import RegistryError
 from services.tools import spec_intake, spec_validation
 from services.tools.models import FileSource, InlineSource
 from tests.conftest import settings_for
-from tests.support import ACTOR, FakeClock, Registry, make_runtime, new_session
+from tests.support import ACTOR, FakeClock, Registry, make_runtime, new_session, use_dummy_aws_env
 
 PROPERTY = settings(
     # REGISTRY_PROPERTY_EXAMPLES=2000 searches harder (a nightly run, or after
@@ -209,15 +209,7 @@ def registry() -> Iterator[Registry]:
     """One in-process moto for every example (each example's writes, when
     its data happens to be valid, do not change what the property asks)."""
     with pytest.MonkeyPatch.context() as patch, mock_aws():
-        for key, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-        }.items():
-            patch.setenv(key, value)
+        use_dummy_aws_env(patch)
         env = bootstrap(None, prefix="props", session=new_session())
         clock = FakeClock()
         yield Registry(runtime=make_runtime(settings_for(env), clock), clock=clock)

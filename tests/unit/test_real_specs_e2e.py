@@ -28,8 +28,7 @@ import pytest
 import requests
 
 from services.tools.tool_flow import tool_id_for
-from tests.support import ACTOR, Registry, event
-from tests.unit.test_tools import spec_keys, targets, tool_record
+from tests.support import ACTOR, Registry, event, spec_keys, targets, tool_record
 
 SPECS = Path(__file__).resolve().parents[3] / "shared" / "specs"
 # Lambda refuses an invoke payload over 6 MB; past 4 MB of base64 a caller's

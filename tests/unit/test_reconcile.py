@@ -10,8 +10,17 @@ import pytest
 
 from services.gateway.gateway_flow import gateway_id_for
 from services.tools.tool_flow import tool_id_for
-from tests.support import ADMIN, PETS, Fault, Registry, event
-from tests.unit.test_tools import provider_secrets, spec_keys, targets, tool_record
+from tests.support import (
+    ADMIN,
+    PETS,
+    Fault,
+    Registry,
+    event,
+    provider_secrets,
+    spec_keys,
+    targets,
+    tool_record,
+)
 
 
 def reconcile(registry: Registry, context: Any = None, **data: Any) -> dict[str, Any]:

@@ -83,6 +83,9 @@ def test_metadata_only_update_makes_no_agentcore_call(
     response = registry.invoke(update(gateway["gateway_id"], metadata={"a": 1}))
     assert response["status"] == 200
     assert calls == []
+    record = registry.gateway_record(gateway["gateway_id"])
+    assert record["metadata"] == {"a": 1}
+    assert record["version"] > gateway["version"]
 
 
 def test_tags_update_tags_and_untags_the_gateway(registry: Registry) -> None:
@@ -118,6 +121,10 @@ def test_matching_expected_version_updates(registry: Registry, gateway: dict[str
         update(gateway["gateway_id"], description="v2", expected_version=gateway["version"])
     )
     assert response["status"] == 200
+    record = registry.gateway_record(gateway["gateway_id"])
+    assert record["version"] > gateway["version"]
+    assert record["description"] == "v2"
+    assert registry.agentcore_gateway(gateway["agentcore"]["gateway_id"])["description"] == "v2"
 
 
 @pytest.mark.parametrize("status", ["PENDING", "DELETING", "FAILED"])

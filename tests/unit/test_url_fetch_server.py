@@ -40,8 +40,7 @@ from services.errors import SpecFetchError
 from services.tools.models import MAX_SPEC_BYTES
 from services.tools.tool_flow import tool_id_for
 from services.tools.url_fetch import FetchPolicy, fetch_spec, vet_url
-from tests.support import PETS, Registry, event
-from tests.unit.test_tools import spec_keys, targets, tool_record
+from tests.support import PETS, Registry, event, spec_keys, targets, tool_record
 
 LOOPBACK = "127.0.0.1"
 _CHUNK = 64 * 1024
