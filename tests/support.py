@@ -119,12 +119,9 @@ def new_session(region: str = "us-east-1") -> boto3.session.Session:
     return boto3.session.Session(botocore_session=core, region_name=region)
 
 
-def make_runtime(settings: Settings, clock: FakeClock, endpoint_url: str | None = None) -> Runtime:
+def make_runtime(settings: Settings, clock: FakeClock) -> Runtime:
     session = new_session(settings.region)
-    runtime = Runtime(settings=settings, session=session, clock=clock, sleep=clock.sleep)
-    if endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
-    return runtime
+    return Runtime(settings=settings, session=session, clock=clock, sleep=clock.sleep)
 
 
 def event(

@@ -9,13 +9,6 @@ import pytest
 from tests.support import ADMIN, OTHER_TEAM, Fault, Registry, event
 
 
-@pytest.fixture
-def gateway(registry: Registry) -> dict[str, Any]:
-    response = registry.invoke(event("create_gateway", {"name": "payments-tools"}))
-    assert response["status"] == 201
-    return dict(response["data"])
-
-
 def delete(gateway_id: str, actor: dict[str, Any] | None = None, **data: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"actor": actor} if actor else {}
     return event("delete_gateway", {"gateway_id": gateway_id, **data}, **kwargs)
