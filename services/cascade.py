@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Any
 
 from services.context import Call, request_hash
 from services.errors import UpstreamUnavailableError
@@ -17,13 +16,14 @@ from services.gateway.models import DeleteGatewayData
 from services.polling import poll
 from services.records import lifecycle
 from services.records.lifecycle import Result
+from services.records.types import GatewayRecord, gateway_agentcore_id
 
 
 def delete_gateway(call: Call, data: DeleteGatewayData) -> Result:
     return gateway_flow.delete_gateway(call, data, delete_tools=delete_tools)
 
 
-def delete_tools(call: Call, gateway: dict[str, Any]) -> None:
+def delete_tools(call: Call, gateway: GatewayRecord) -> None:
     """Delete each tool (target, then its credential provider and spec) with
     the tool flow, then wait until AgentCore lists no target: AgentCore
     refuses to delete a gateway that still has targets.
@@ -48,7 +48,7 @@ def delete_tools(call: Call, gateway: dict[str, Any]) -> None:
             request_hash=request_hash("delete_tool", data, request_id, call.actor, call.identity),
         )
         tool_flow.delete_tool(sub_call, data)
-    agentcore_id = (gateway.get("agentcore") or {}).get("gateway_id")
+    agentcore_id = gateway_agentcore_id(gateway)
     if agentcore_id:
         service = call.runtime.gateways
         emptied = poll(

@@ -35,7 +35,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Generic
 
 from services.context import Call
 from services.credentials.credentials_service import PROVIDER_PREFIX
@@ -44,8 +44,9 @@ from services.gateway import gateway_flow
 from services.models import Actor
 from services.records import dynamo, kinds, lifecycle
 from services.records.dynamo import Condition
-from services.records.lifecycle import Kind, Result
-from services.records.record_store import RECORD_TYPE_INDEX, gateway_name_key, tool_name_key
+from services.records.lifecycle import Kind, R, Result
+from services.records.record_store import gateway_name_key, tool_name_key
+from services.records.types import GatewayRecord, ToolRecord, gateway_agentcore_id, lease_holder
 from services.tools import targets, tool_flow
 
 _RECONCILER = "reconcile"
@@ -54,24 +55,31 @@ _STOP_MARGIN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
-class Subject:
+class Subject(Generic[R]):
     """What reconcile asks of each kind of record, so it never branches on
     which kind it holds: how to finish a dead request's work, how to read
-    the AgentCore resource an ACTIVE record names, and (tools) whether it
-    still serves what the record says."""
+    the AgentCore resource an ACTIVE record names, (tools) whether it
+    still serves what the record says, and whether an ACTIVE record found
+    in step is counted (`in-step` counts tools: a gateway has nothing to
+    drift from)."""
 
-    kind: Kind
-    recover: Callable[[Call, dict[str, Any]], Result]
-    remote: Callable[[Call, dict[str, Any]], dict[str, Any] | None]
-    drift: Callable[[Call, dict[str, Any], dict[str, Any]], str | None]
+    kind: Kind[R]
+    recover: Callable[[Call, R], Result]
+    remote: Callable[[Call, R], dict[str, Any] | None]
+    drift: Callable[[Call, R, dict[str, Any]], str | None]
+    counts_in_step: bool
 
 
-def _no_drift(call: Call, record: dict[str, Any], remote: dict[str, Any]) -> str | None:
+def _no_drift(call: Call, record: GatewayRecord, remote: dict[str, Any]) -> str | None:
     return None  # a gateway record describes nothing the resource could serve differently
 
 
-GATEWAYS = Subject(kinds.GATEWAY, gateway_flow.resume, gateway_flow.remote, _no_drift)
-TOOLS = Subject(kinds.TOOL, tool_flow.recover, tool_flow.remote, tool_flow.drift)
+GATEWAYS: Subject[GatewayRecord] = Subject(
+    kinds.GATEWAY, gateway_flow.resume, gateway_flow.remote, _no_drift, counts_in_step=False
+)
+TOOLS: Subject[ToolRecord] = Subject(
+    kinds.TOOL, tool_flow.recover, tool_flow.remote, tool_flow.drift, counts_in_step=True
+)
 
 
 @dataclass
@@ -108,18 +116,10 @@ def reconcile(
 ) -> dict[str, Any]:
     report = Report(dry_run=dry_run)
     store = lifecycle.store(call)
-    settings = call.runtime.settings
     start_key = _decode(next_token)
     stopped_at: dict[str, Any] | None = None
     while True:
-        items, last = store.query_raw_page(
-            table=settings.gateways_table_name,
-            index=RECORD_TYPE_INDEX,
-            key_name="record_type",
-            key_value="gateway",
-            limit=25,
-            start_key=start_key,
-        )
+        items, last = store.gateway_page(limit=25, start_key=start_key)
         for gateway in items:
             if gateway.get("status") == "DELETED":
                 continue
@@ -128,7 +128,11 @@ def reconcile(
                 _check_record(call, report, TOOLS, tool, older_than_seconds)
             if call.now() > call.deadline - _STOP_MARGIN_SECONDS:
                 # Resume right after this gateway, whatever the page held.
-                position = {k: gateway[k] for k in ("gateway_id", "record_type", "created_at")}
+                position = {
+                    "gateway_id": gateway["gateway_id"],
+                    "record_type": gateway["record_type"],
+                    "created_at": gateway["created_at"],
+                }
                 stopped_at = {"key": dynamo.serialize(position)}
                 break
         if stopped_at is not None or last is None:
@@ -172,10 +176,10 @@ def _decode(token: str | None) -> dict[str, Any] | None:
     return key
 
 
-def _on_behalf(call: Call, record: dict[str, Any]) -> Call | None:
+def _on_behalf(call: Call, record: R) -> Call | None:
     """A Call that acts for the request that left `record` half done, so its
     ledger entry gets the outcome; None if that request is unknown."""
-    request_id = (record.get("lease") or {}).get("request_id") or record.get("request_id")
+    request_id = lease_holder(record) or record.get("request_id")
     entry = lifecycle.store(call).get_ledger(str(request_id)) if request_id else None
     if entry is None:
         return None
@@ -190,15 +194,15 @@ def _on_behalf(call: Call, record: dict[str, Any]) -> Call | None:
 
 
 def _check_record(
-    call: Call, report: Report, subject: Subject, record: dict[str, Any], older_than: int
+    call: Call, report: Report, subject: Subject[R], record: R, older_than: int
 ) -> None:
     kind = subject.kind
     ident = kind.ident(record)
     status = record.get("status")
     half_done = status in ("PENDING", "DELETING") or record.get("pending") is not None
     if half_done:
-        lease = record.get("lease") or {}
-        idle_since = float(lease.get("until") or 0) or _epoch(record.get("updated_at"))
+        lease = record.get("lease")
+        idle_since = float(lease["until"] if lease else 0) or _epoch(record.get("updated_at"))
         if lifecycle.live_lease(call, record) is not None or call.now() - idle_since < older_than:
             report.add(kind.name, ident, "in-progress", "none: too recent", done=False)
             return
@@ -214,9 +218,7 @@ def _check_record(
         _check_active(call, report, subject, record)
 
 
-def _repair(
-    call: Call, report: Report, subject: Subject, record: dict[str, Any], action: str
-) -> None:
+def _repair(call: Call, report: Report, subject: Subject[R], record: R, action: str) -> None:
     kind = subject.kind
     ident = kind.ident(record)
     acting = _on_behalf(call, record)
@@ -247,7 +249,7 @@ def _repair(
         )
 
 
-def _check_active(call: Call, report: Report, subject: Subject, record: dict[str, Any]) -> None:
+def _check_active(call: Call, report: Report, subject: Subject[R], record: R) -> None:
     kind = subject.kind
     ident = kind.ident(record)
     try:
@@ -274,15 +276,11 @@ def _check_active(call: Call, report: Report, subject: Subject, record: dict[str
     if detail is not None:
         report.add(kind.name, ident, "drift", "none: reported", done=False, detail=detail)
         return
-    if kind is kinds.TOOL:
-        # Counted for tools only, as before there were subjects: a gateway
-        # has nothing to drift from.
+    if subject.counts_in_step:
         report.counts["in-step"] += 1
 
 
-def _mark_failed(
-    call: Call, kind: Kind, record: dict[str, Any], finding: str, reasons: str
-) -> None:
+def _mark_failed(call: Call, kind: Kind[R], record: R, finding: str, reasons: str) -> None:
     error = UpstreamError(reasons, [{"service": "AgentCore", "code": finding, "message": reasons}])
     claim = kind.name_claim(record)
     actor = Actor(user=_RECONCILER, team=str(record.get("team")), roles=["admin"])
@@ -311,10 +309,7 @@ def _check_orphans(call: Call, report: Report, delete_orphans: bool) -> None:
         agentcore_id, name = str(summary["gatewayId"]), str(summary.get("name"))
         claim = store.get(settings.gateways_table_name, gateway_name_key(name))
         owner = store.get_gateway(str(claim["claimed_by"])) if claim else None
-        if owner is None or (owner.get("agentcore") or {}).get("gateway_id") not in (
-            None,
-            agentcore_id,
-        ):
+        if owner is None or gateway_agentcore_id(owner) not in (None, agentcore_id):
             _orphan(
                 report,
                 "gateway",
@@ -355,7 +350,6 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
     `delete_orphans`, like an orphan gateway. A tool that is PENDING,
     DELETING, or held by a live request is left to its own repair."""
     store = lifecycle.store(call)
-    table = kinds.TOOL.table(call)
     # Each decision reads its record right before it, never from a cache: a
     # request may start meanwhile (a record read earlier would not show its
     # lease, and its new spec object or provider would look unused).
@@ -363,9 +357,7 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
         for artifact in target_kind.stored(call):
             if _out_of_time(call, report):
                 return
-            record = store.get(
-                table, {"tool_id": artifact.tool_id, "gateway_id": artifact.gateway_id}
-            )
+            record = store.get_tool(artifact.tool_id, artifact.gateway_id)
             # The artifacts a tool record uses: its own, and those of a
             # paused update (its target may already read them).
             used = record is not None and artifact.ref in targets.for_record(record).artifacts(
@@ -385,8 +377,8 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
     for name, kind in providers.list_providers(PROVIDER_PREFIX):
         if _out_of_time(call, report):
             return
-        record = store.get_by_partition(table, "tool_id", name.removeprefix(PROVIDER_PREFIX))
-        used = ((record or {}).get("credentials") or {}).get("provider_name") == name
+        record = store.find_tool(name.removeprefix(PROVIDER_PREFIX))
+        used = record is not None and (record["credentials"] or {}).get("provider_name") == name
         _settle(
             call,
             report,
@@ -413,16 +405,16 @@ def _settle(
     report: Report,
     kind: str,
     ident: str,
-    record: dict[str, Any] | None,
+    record: ToolRecord | None,
     *,
     used: bool,
     delete_orphans: bool,
     remove: Any,
 ) -> None:
-    status = (record or {}).get("status")
     if record is None:
         _orphan(report, kind, ident, "no tool record", delete=delete_orphans, remove=remove)
         return
+    status = record.get("status")
     if status in ("PENDING", "DELETING") or lifecycle.live_lease(call, record) is not None:
         return  # its own repair (or the request holding it) decides
     if status == "ACTIVE" and used:

@@ -49,6 +49,7 @@ from services.records.lifecycle import (
     public_view,
 )
 from services.records.record_store import RECORD_TYPE_INDEX, TEAM_INDEX, gateway_name_key
+from services.records.types import GatewayRecord, GatewayRef, gateway_agentcore_id
 
 
 def gateway_id_for(request_id: str) -> str:
@@ -66,11 +67,11 @@ def _table(call: Call) -> str:
     return GATEWAY.table(call)
 
 
-def _transition(call: Call, record: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+def _transition(call: Call, record: GatewayRecord, **kwargs: Any) -> GatewayRecord:
     return lifecycle.transition(call, GATEWAY, record, **kwargs)
 
 
-def _load(call: Call, gateway_id: str) -> dict[str, Any]:
+def _load(call: Call, gateway_id: str) -> GatewayRecord:
     record = lifecycle.store(call).get_gateway(gateway_id)
     if record is None or record.get("status") == "DELETED":
         raise NotFoundError(f"no gateway {gateway_id}")
@@ -85,7 +86,7 @@ def _refuse(call: Call, error: RegistryError) -> RegistryError:
     return lifecycle.refuse(call, GATEWAY, resume, error)
 
 
-def resume(call: Call, taken: dict[str, Any]) -> Result:
+def resume(call: Call, taken: GatewayRecord) -> Result:
     """Finish what a dead request left, from the state it recorded (a
     replay of that request, or reconcile)."""
     status = taken.get("status")
@@ -99,9 +100,9 @@ def resume(call: Call, taken: dict[str, Any]) -> Result:
     return Result(200, public_view(released))
 
 
-def remote(call: Call, record: dict[str, Any]) -> dict[str, Any] | None:
+def remote(call: Call, record: GatewayRecord) -> dict[str, Any] | None:
     """The gateway an ACTIVE record names, as AgentCore has it (None: gone)."""
-    return _service(call).get_gateway(str((record.get("agentcore") or {}).get("gateway_id")))
+    return _service(call).get_gateway(str(gateway_agentcore_id(record)))
 
 
 # ---------------------------------------------------------------- create
@@ -112,7 +113,7 @@ def create_gateway(call: Call, data: CreateGatewayData) -> Result:
     now = call.now_iso()
     actor = call.actor
     assert actor is not None  # noqa: S101 - the dispatcher requires an actor for mutations
-    record: dict[str, Any] = {
+    record: GatewayRecord = {
         "gateway_id": gateway_id,
         "record_type": "gateway",
         "name": data.name,
@@ -134,8 +135,8 @@ def create_gateway(call: Call, data: CreateGatewayData) -> Result:
         "last_error": None,
         "agentcore": None,
         "lease": new_lease(call),
+        "audit": [audit.entry(call, "create-started", version=1, status="PENDING")],
     }
-    record["audit"] = [audit.entry(call, "create-started", version=1, status="PENDING")]
     table = _table(call)
     try:
         lifecycle.store(call).write(
@@ -173,12 +174,12 @@ def create_gateway(call: Call, data: CreateGatewayData) -> Result:
     return _drive_create(call, record, resumed=False)
 
 
-def _drive_create(call: Call, record: dict[str, Any], *, resumed: bool) -> Result:
+def _drive_create(call: Call, record: GatewayRecord, *, resumed: bool) -> Result:
     service = _service(call)
     step = "CreateGateway"
     try:
         existing = None
-        known_id = (record.get("agentcore") or {}).get("gateway_id")
+        known_id = gateway_agentcore_id(record)
         if known_id:
             step = "GetGateway"
             existing = service.get_gateway(known_id)
@@ -270,11 +271,11 @@ def _cleanup_failed(call: Call, agentcore_id: str) -> bool:
 
 def _fail_create(
     call: Call,
-    record: dict[str, Any],
+    record: GatewayRecord,
     error: RegistryError,
     step: str,
     *,
-    agentcore: dict[str, Any] | None,
+    agentcore: GatewayRef | None,
 ) -> None:
     """Record a failed create: FAILED with last_error, name released, and the
     ledger answering this failure to any replay."""
@@ -306,13 +307,11 @@ def get_gateway(call: Call, data: GetGatewayData) -> Result:
 
 
 def list_gateways(call: Call, data: ListGatewaysData) -> Result:
-    settings = call.runtime.settings
     if data.team:
         index, key_name, key_value = TEAM_INDEX, "team", data.team
     else:
         index, key_name, key_value = RECORD_TYPE_INDEX, "record_type", "gateway"
-    items, token = lifecycle.store(call).query_page(
-        table=settings.gateways_table_name,
+    items, token = lifecycle.store(call).gateways_page(
         index=index,
         key_name=key_name,
         key_value=key_value,
@@ -342,7 +341,7 @@ def update_gateway(call: Call, data: UpdateGatewayData) -> Result:
     return _drive_update(call, started)
 
 
-def _desired_changes(record: dict[str, Any], data: UpdateGatewayData) -> dict[str, Any]:
+def _desired_changes(record: GatewayRecord, data: UpdateGatewayData) -> dict[str, Any]:
     changes = data.model_dump(exclude={"gateway_id", "expected_version"}, exclude_none=True)
     if "authorizer_type" in changes and changes["authorizer_type"] != "CUSTOM_JWT":
         changes["authorizer"] = None
@@ -355,12 +354,11 @@ def _desired_changes(record: dict[str, Any], data: UpdateGatewayData) -> dict[st
     return changes
 
 
-def _drive_update(call: Call, record: dict[str, Any]) -> Result:
+def _drive_update(call: Call, record: GatewayRecord) -> Result:
     pending = dict(record.get("pending") or {})
-    desired = {**record, **pending}
     service = _service(call)
-    agentcore_id = str((record.get("agentcore") or {}).get("gateway_id"))
-    agentcore = record.get("agentcore")
+    agentcore_id = str(gateway_agentcore_id(record))
+    agentcore = record["agentcore"]
     step = "UpdateGateway"
     # Once AgentCore took a change, a later failure must not hide it: the
     # record keeps the pending change for a resume instead of failing.
@@ -370,9 +368,10 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
             answer = service.update_gateway(
                 agentcore_id,
                 name=record["name"],
-                description=desired.get("description"),
-                authorizer_type=desired["authorizer_type"],
-                authorizer=desired.get("authorizer"),
+                # The record as the update wants it: its pending change wins.
+                description=pending.get("description", record["description"]),
+                authorizer_type=pending.get("authorizer_type", record["authorizer_type"]),
+                authorizer=pending.get("authorizer", record["authorizer"]),
             )
             sent = True
             step = "GetGateway"
@@ -428,7 +427,7 @@ def _drive_update(call: Call, record: dict[str, Any]) -> Result:
 
 
 # Deletes a gateway's live tools before the gateway (services/cascade.py).
-DeleteTools = Callable[[Call, dict[str, Any]], None]
+DeleteTools = Callable[[Call, GatewayRecord], None]
 
 
 def delete_gateway(
@@ -473,10 +472,10 @@ def _delete_gateway(
     return _drive_delete(call, started)
 
 
-def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
+def _drive_delete(call: Call, record: GatewayRecord) -> Result:
     service = _service(call)
     sent = False
-    agentcore_id = (record.get("agentcore") or {}).get("gateway_id")
+    agentcore_id = gateway_agentcore_id(record)
     step = "ListGateways"
     try:
         if not agentcore_id and record.get("prev_status") == "PENDING":

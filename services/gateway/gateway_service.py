@@ -23,6 +23,7 @@ from services.agentcore_call import call, call_unless_missing
 from services.aws_errors import translate
 from services.errors import ConflictError
 from services.polling import poll
+from services.records.types import GatewayRef
 
 SETTLED = frozenset({"READY", "FAILED", "UPDATE_UNSUCCESSFUL"})
 _TOKEN_NAMESPACE = uuid.UUID("8a3c1f5e-2b7d-4e8a-9c61-4f0d2e7b9a13")
@@ -50,7 +51,7 @@ def authorizer_configuration(
     return {"customJWTAuthorizer": jwt}
 
 
-def summarize(gateway: dict[str, Any]) -> dict[str, Any]:
+def summarize(gateway: dict[str, Any]) -> GatewayRef:
     """The part of AgentCore's answer that a record keeps."""
     return {
         "gateway_id": gateway.get("gatewayId"),

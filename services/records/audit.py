@@ -9,17 +9,16 @@ full log line of every step.
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.context import Call
+from services.records.types import AuditEntry, GatewayRecord, ToolRecord
 
 MAX_AUDIT_ENTRIES = 100
 
 
 def entry(
     call: Call, outcome: str, *, version: int, status: str | None, detail: str | None = None
-) -> dict[str, Any]:
-    item: dict[str, Any] = {
+) -> AuditEntry:
+    item: AuditEntry = {
         "at": call.now_iso(),
         "action": call.action,
         "request_id": call.request_id,
@@ -38,6 +37,6 @@ def entry(
     return item
 
 
-def appended(record: dict[str, Any], new_entry: dict[str, Any]) -> list[dict[str, Any]]:
+def appended(record: GatewayRecord | ToolRecord, new_entry: AuditEntry) -> list[AuditEntry]:
     trail = [*record.get("audit", []), new_entry]
     return trail[-MAX_AUDIT_ENTRIES:]

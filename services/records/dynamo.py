@@ -10,7 +10,7 @@ reasons, which the flows interpret.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -63,7 +63,7 @@ def _python(value: Any) -> Any:
     return value
 
 
-def serialize(item: dict[str, Any]) -> dict[str, Any]:
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(_plain(v)) for k, v in item.items()}
 
 
@@ -71,7 +71,7 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _python(_deserializer.deserialize(v)) for k, v in item.items()}
 
 
-def item_size(item: dict[str, Any]) -> int:
+def item_size(item: Mapping[str, Any]) -> int:
     return len(json.dumps(item, default=str).encode())
 
 
@@ -146,7 +146,7 @@ class Condition:
         return " AND ".join(parts) or None
 
 
-def put(table: str, item: dict[str, Any], condition: Condition | None = None) -> dict[str, Any]:
+def put(table: str, item: Mapping[str, Any], condition: Condition | None = None) -> dict[str, Any]:
     if item_size(item) > MAX_ITEM_BYTES:
         raise ValueError("item too large")  # callers cap sizes before this
     request: dict[str, Any] = {"TableName": table, "Item": serialize(item)}

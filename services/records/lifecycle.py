@@ -10,9 +10,9 @@ the dead invocation's lease expired.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from services.config import Settings
 from services.context import Call
@@ -28,6 +28,15 @@ from services.logging import log_step
 from services.records import audit, dynamo, ledger
 from services.records.dynamo import Condition
 from services.records.record_store import RecordStore
+from services.records.types import (
+    GatewayRecord,
+    GatewayRef,
+    LastError,
+    Lease,
+    TargetRef,
+    ToolRecord,
+    lease_holder,
+)
 
 # The flow's own bookkeeping: never part of the record a caller sees.
 _INTERNAL = ("lease", "pending", "prev_status", "record_type", "request_hash")
@@ -39,27 +48,32 @@ class Result:
     data: dict[str, Any]
 
 
+# A record of either kind; a function over R is checked by mypy once per kind.
+R = TypeVar("R", GatewayRecord, ToolRecord)
+
+
 @dataclass(frozen=True)
-class Kind:
+class Kind(Generic[R]):
     """Where records of one kind live, how they are keyed, and the key of
-    the name claim a live record holds (services/records/kinds.py)."""
+    the name claim a live record holds (services/records/kinds.py). The key
+    and the id are functions of the typed record: a TypedDict is indexed by
+    literal keys only."""
 
     name: str
-    key_fields: tuple[str, ...]
+    # The attribute that identifies a record in log lines (its id).
+    id_field: str
     table_of: Callable[[Settings], str]
-    name_claim: Callable[[dict[str, Any]], dict[str, str]]
+    key: Callable[[R], dict[str, str]]
+    ident: Callable[[R], str]
+    name_claim: Callable[[R], dict[str, str]]
+    # The record under a key (a ledger entry's `resource_key`), typed.
+    read: Callable[[RecordStore, Mapping[str, Any]], R | None]
 
     def table(self, call: Call) -> str:
         return self.table_of(call.runtime.settings)
 
-    def key(self, record: dict[str, Any]) -> dict[str, Any]:
-        return {field: record[field] for field in self.key_fields}
 
-    def ident(self, record: dict[str, Any]) -> str:
-        return str(record[self.key_fields[0]])
-
-
-def public_view(record: dict[str, Any]) -> dict[str, Any]:
+def public_view(record: R) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in _INTERNAL}
 
 
@@ -72,23 +86,23 @@ def ledger_table(call: Call) -> str:
     return call.runtime.settings.gateways_table_name
 
 
-def error_record(call: Call, error: RegistryError, step: str) -> dict[str, Any]:
+def error_record(call: Call, error: RegistryError, step: str) -> LastError:
     code = error.details[0].get("code", error.code) if error.details else error.code
     return {"code": code, "message": error.message, "step": step, "at": call.now_iso()}
 
 
-def live_lease(call: Call, record: dict[str, Any]) -> dict[str, Any] | None:
+def live_lease(call: Call, record: R) -> Lease | None:
     lease = record.get("lease")
     if lease and float(lease["until"]) > call.now():
-        return dict(lease)
+        return lease.copy()
     return None
 
 
-def new_lease(call: Call) -> dict[str, Any]:
+def new_lease(call: Call) -> Lease:
     return {"request_id": call.rid, "until": call.deadline}
 
 
-def authorize(call: Call, kind: Kind, record: dict[str, Any]) -> None:
+def authorize(call: Call, kind: Kind[R], record: R) -> None:
     """Only the owning team, or an actor with the role admin, may change it."""
     actor = call.actor
     if actor is None or (actor.team != record.get("team") and not actor.is_admin):
@@ -100,8 +114,8 @@ def authorize(call: Call, kind: Kind, record: dict[str, Any]) -> None:
 
 def transition(
     call: Call,
-    kind: Kind,
-    record: dict[str, Any],
+    kind: Kind[R],
+    record: R,
     *,
     outcome: str,
     set_: dict[str, Any] | None = None,
@@ -109,7 +123,7 @@ def transition(
     expect: Condition | None = None,
     extra: tuple[dict[str, Any], ...] = (),
     detail: str | None = None,
-) -> dict[str, Any]:
+) -> R:
     """Write the next version of a record, conditioned on the version read,
     with `extra` writes in the same transaction. Returns the new record."""
     version = int(record["version"]) + 1
@@ -130,16 +144,16 @@ def transition(
     new = {**record, **changes}
     for attr in remove:
         new.pop(attr, None)
-    log_step(
-        outcome, "ok", **{kind.key_fields[0]: kind.ident(record)}, version=version, status=status
-    )
-    return new
+    log_step(outcome, "ok", **{kind.id_field: kind.ident(record)}, version=version, status=status)
+    # The record as written: the one read, with the changes the flow chose
+    # (the flows set only the record's own attributes, in their shapes).
+    return cast(R, new)
 
 
-def take_over(call: Call, kind: Kind, record: dict[str, Any]) -> dict[str, Any]:
+def take_over(call: Call, kind: Kind[R], record: R) -> R:
     """Take a record whose lease expired (its holder died)."""
     log_step(
-        "resume", "started", **{kind.key_fields[0]: kind.ident(record)}, status=record.get("status")
+        "resume", "started", **{kind.id_field: kind.ident(record)}, status=record.get("status")
     )
     return transition(
         call,
@@ -151,9 +165,10 @@ def take_over(call: Call, kind: Kind, record: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def replay(
-    call: Call, kind: Kind, resume: Callable[[Call, dict[str, Any]], Result]
-) -> Result | None:
+Resume = Callable[[Call, R], Result]
+
+
+def replay(call: Call, kind: Kind[R], resume: Resume[R]) -> Result | None:
     """If this request id was seen before: its outcome, or a resume of its
     work (`resume` gets the record with our lease on it).
 
@@ -164,7 +179,7 @@ def replay(
     if entry is None:
         return None
     ledger.check_same_request(call, entry)
-    record = records.get(kind.table(call), dict(entry["resource_key"]))
+    record = kind.read(records, entry["resource_key"])
     if entry.get("state") == ledger.COMPLETED:
         log_step("replay", "completed", resource=entry.get("resource_id"))
         if entry.get("outcome_error"):
@@ -192,9 +207,7 @@ class ReplayResult(Exception):
         self.result = result
 
 
-def refuse(
-    call: Call, kind: Kind, resume: Callable[[Call, dict[str, Any]], Result], error: RegistryError
-) -> RegistryError:
+def refuse(call: Call, kind: Kind[R], resume: Resume[R], error: RegistryError) -> RegistryError:
     """A state check failed: unless this request id is a replay, refuse with
     `error`. A replay raises ReplayResult, which the action returns."""
     result = replay(call, kind, resume)
@@ -203,7 +216,7 @@ def refuse(
     return error
 
 
-def supersede(call: Call, record: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+def supersede(call: Call, record: R) -> tuple[dict[str, Any], ...]:
     """Close the ledger of a request whose process died holding the record,
     so replaying it answers Conflict instead of resuming stale work."""
     lease = record.get("lease")
@@ -213,26 +226,23 @@ def supersede(call: Call, record: dict[str, Any]) -> tuple[dict[str, Any], ...]:
     return (ledger.finish_other(call, ledger_table(call), str(lease["request_id"]), 409, error),)
 
 
-Resume = Callable[[Call, dict[str, Any]], Result]
-
-
-def _seen(call: Call, record: dict[str, Any]) -> bool:
+def _seen(call: Call, record: R) -> bool:
     """This request id already worked on the record (holds its lease, or is
     in its audit trail): answer as a replay, not as a new request."""
-    return (record.get("lease") or {}).get("request_id") == call.request_id or any(
+    return lease_holder(record) == call.request_id or any(
         entry.get("request_id") == call.request_id for entry in record.get("audit", [])
     )
 
 
 def begin_update(
     call: Call,
-    kind: Kind,
-    record: dict[str, Any],
+    kind: Kind[R],
+    record: R,
     *,
     expected_version: int | None,
     pending: Callable[[], dict[str, Any]],
-    resume: Resume,
-) -> dict[str, Any] | Result:
+    resume: Resume[R],
+) -> R | Result:
     """Check the record, then take it with the change as `pending` (the
     ledger entry in the same transaction). Returns the taken record, or the
     Result of a replay. `pending` runs after the state checks: it may cost
@@ -247,13 +257,13 @@ def begin_update(
 
 def _begin_update(
     call: Call,
-    kind: Kind,
-    record: dict[str, Any],
+    kind: Kind[R],
+    record: R,
     *,
     expected_version: int | None,
     pending: Callable[[], dict[str, Any]],
-    resume: Resume,
-) -> dict[str, Any] | Result:
+    resume: Resume[R],
+) -> R | Result:
     ident = f"{kind.name} {kind.ident(record)}"
     if _seen(call, record) and (result := replay(call, kind, resume)) is not None:
         return result
@@ -300,9 +310,7 @@ def _begin_update(
         raise ConflictError(f"{ident} changed while we updated it; read it and retry") from None
 
 
-def begin_delete(
-    call: Call, kind: Kind, record: dict[str, Any], *, resume: Resume
-) -> dict[str, Any] | Result:
+def begin_delete(call: Call, kind: Kind[R], record: R, *, resume: Resume[R]) -> R | Result:
     """Check the record, then mark it DELETING under our lease (the ledger
     entry in the same transaction). A delete that another request left half
     done (its lease expired) is taken over and finished. Returns the taken
@@ -313,9 +321,7 @@ def begin_delete(
         return replayed.result
 
 
-def _begin_delete(
-    call: Call, kind: Kind, record: dict[str, Any], resume: Resume
-) -> dict[str, Any] | Result:
+def _begin_delete(call: Call, kind: Kind[R], record: R, resume: Resume[R]) -> R | Result:
     ident = f"{kind.name} {kind.ident(record)}"
     lease = live_lease(call, record)
     if lease is not None:
@@ -324,9 +330,10 @@ def _begin_delete(
         raise refuse(
             call, kind, resume, ConflictError(f"{ident} is being changed by another request")
         )
-    if (record.get("lease") or {}).get("request_id") == call.request_id and (
-        result := replay(call, kind, resume)
-    ) is not None:
+    if (
+        lease_holder(record) == call.request_id
+        and (result := replay(call, kind, resume)) is not None
+    ):
         return result  # this request's own process died: resume it
     before = (
         record.get("prev_status") or record["status"]
@@ -360,12 +367,12 @@ def _held(call: Call) -> Condition:
 
 def pause(
     call: Call,
-    kind: Kind,
-    record: dict[str, Any],
+    kind: Kind[R],
+    record: R,
     error: RegistryError,
     step: str,
     *,
-    agentcore: dict[str, Any] | None = None,
+    agentcore: GatewayRef | TargetRef | None = None,
 ) -> None:
     """Stop without an outcome: AgentCore may still be working, or may have
     done what we asked. The record keeps its state, the lease is released,
@@ -385,9 +392,7 @@ def pause(
     )
 
 
-def fail_update(
-    call: Call, kind: Kind, record: dict[str, Any], error: RegistryError, step: str
-) -> None:
+def fail_update(call: Call, kind: Kind[R], record: R, error: RegistryError, step: str) -> None:
     """A refused update: the resource still serves its previous
     configuration, so the record keeps it (and its status) and says what
     failed; the ledger answers this failure to any replay."""
@@ -404,9 +409,7 @@ def fail_update(
     )
 
 
-def fail_delete(
-    call: Call, kind: Kind, record: dict[str, Any], error: RegistryError, step: str
-) -> None:
+def fail_delete(call: Call, kind: Kind[R], record: R, error: RegistryError, step: str) -> None:
     """AgentCore refused the delete: the resource is untouched, so the record
     goes back to what it was, with last_error."""
     transition(
@@ -427,8 +430,8 @@ def fail_delete(
 
 def finish(
     call: Call,
-    kind: Kind,
-    record: dict[str, Any],
+    kind: Kind[R],
+    record: R,
     *,
     outcome: str,
     status_code: int,
@@ -451,9 +454,7 @@ def finish(
     return Result(status_code, public_view(final))
 
 
-def finish_delete(
-    call: Call, kind: Kind, record: dict[str, Any], name_claim: dict[str, Any]
-) -> Result:
+def finish_delete(call: Call, kind: Kind[R], record: R, name_claim: dict[str, Any]) -> Result:
     """DELETED: the record (and its audit trail) stays; the name is released
     unless a FAILED record released it already (it may have a new owner)."""
     extra = (
@@ -461,7 +462,7 @@ def finish_delete(
         if record.get("prev_status") == "FAILED"
         else (dynamo.delete(kind.table(call), name_claim),)
     )
-    agentcore = record.get("agentcore") or {}
+    agentcore = record["agentcore"]
     return finish(
         call,
         kind,

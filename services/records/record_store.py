@@ -15,6 +15,16 @@ tools table, partition key `tool_id`, sort key `gateway_id`:
   - tool name claims     tool_id = "name#<gateway_id>#<tool name>"
 
 Reads of a record are strongly consistent: a flow decides from what it read.
+
+The typed reads (`get_gateway`, `get_tool`, `find_tool`, `live_tools`,
+`gateway_page`, `gateways_page`, `tools_page`) are the one place that says a
+DynamoDB item is a `GatewayRecord` or a `ToolRecord` (services/records/types.py),
+and they say it with a `cast`, checking nothing at run time. That is safe
+because of where they read: every item under a record's key, and every item
+in the indexes they query, was written by the flows (create_gateway,
+create_tool, then lifecycle.transition), which write those shapes; name
+claims and ledger items live under other keys (`name#...`, `request#...`)
+and carry no `created_at`, so no index holds them.
 """
 
 from __future__ import annotations
@@ -23,13 +33,14 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.aws_errors import translate
 from services.errors import RequestValidationError
 from services.records import dynamo
+from services.records.types import GatewayRecord, ToolRecord
 
 TEAM_INDEX = "team-index"
 RECORD_TYPE_INDEX = "record-type-index"
@@ -111,8 +122,19 @@ class RecordStore:
         item = response.get("Item")
         return dynamo.deserialize(item) if item else None
 
-    def get_gateway(self, gateway_id: str) -> dict[str, Any] | None:
-        return self.get(self.gateways_table, gateway_key(gateway_id))
+    def get_gateway(self, gateway_id: str) -> GatewayRecord | None:
+        return cast("GatewayRecord | None", self.get(self.gateways_table, gateway_key(gateway_id)))
+
+    def get_tool(self, tool_id: str, gateway_id: str) -> ToolRecord | None:
+        """A tool by its full key."""
+        key = {"tool_id": tool_id, "gateway_id": gateway_id}
+        return cast("ToolRecord | None", self.get(self.tools_table, key))
+
+    def find_tool(self, tool_id: str) -> ToolRecord | None:
+        """A tool by its tool_id alone (see `get_by_partition`)."""
+        return cast(
+            "ToolRecord | None", self.get_by_partition(self.tools_table, "tool_id", tool_id)
+        )
 
     def get_by_partition(self, table: str, key_name: str, key_value: str) -> dict[str, Any] | None:
         """The one item under a partition key of a table with a sort key
@@ -203,7 +225,58 @@ class RecordStore:
         items = [dynamo.deserialize(i) for i in response.get("Items", [])]
         return items, response.get("LastEvaluatedKey")
 
-    def live_tools(self, gateway_id: str) -> list[dict[str, Any]]:
+    def gateways_page(
+        self,
+        *,
+        index: str,
+        key_name: str,
+        key_value: str,
+        status: str | None,
+        limit: int,
+        next_token: str | None,
+    ) -> tuple[list[GatewayRecord], str | None]:
+        """`query_page` of an index of the gateways table (team or record type)."""
+        items, token = self.query_page(
+            table=self.gateways_table,
+            index=index,
+            key_name=key_name,
+            key_value=key_value,
+            status=status,
+            limit=limit,
+            next_token=next_token,
+        )
+        return cast("list[GatewayRecord]", items), token
+
+    def tools_page(
+        self, gateway_id: str, *, status: str | None, limit: int, next_token: str | None
+    ) -> tuple[list[ToolRecord], str | None]:
+        """`query_page` of a gateway's tools."""
+        items, token = self.query_page(
+            table=self.tools_table,
+            index=TOOLS_BY_GATEWAY_INDEX,
+            key_name="gateway_id",
+            key_value=gateway_id,
+            status=status,
+            limit=limit,
+            next_token=next_token,
+        )
+        return cast("list[ToolRecord]", items), token
+
+    def gateway_page(
+        self, *, limit: int, start_key: dict[str, Any] | None
+    ) -> tuple[list[GatewayRecord], dict[str, Any] | None]:
+        """`query_raw_page` of every gateway record, any status (reconcile)."""
+        items, last = self.query_raw_page(
+            table=self.gateways_table,
+            index=RECORD_TYPE_INDEX,
+            key_name="record_type",
+            key_value="gateway",
+            limit=limit,
+            start_key=start_key,
+        )
+        return cast("list[GatewayRecord]", items), last
+
+    def live_tools(self, gateway_id: str) -> list[ToolRecord]:
         """Every tool of a gateway that is not DELETED (Query, all pages)."""
         expr = dynamo.Expression()
         request: dict[str, Any] = {
@@ -213,11 +286,13 @@ class RecordStore:
             "FilterExpression": f"{expr.name('status')} <> {expr.value('DELETED')}",
         }
         expr.apply(request)
-        items: list[dict[str, Any]] = []
+        items: list[ToolRecord] = []
         try:
             while True:
                 response = self.client.query(**request)
-                items.extend(dynamo.deserialize(i) for i in response.get("Items", []))
+                items.extend(
+                    cast("ToolRecord", dynamo.deserialize(i)) for i in response.get("Items", [])
+                )
                 if "LastEvaluatedKey" not in response:
                     return items
                 request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

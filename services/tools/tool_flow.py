@@ -57,7 +57,14 @@ from services.records.lifecycle import (
     new_lease,
     public_view,
 )
-from services.records.record_store import TOOLS_BY_GATEWAY_INDEX, tool_name_key
+from services.records.record_store import tool_name_key
+from services.records.types import (
+    GatewayRecord,
+    TargetRef,
+    ToolRecord,
+    gateway_agentcore_id,
+    target_address,
+)
 from services.tools import targets, tools_service
 from services.tools.models import (
     MAX_TARGETS_PER_GATEWAY,
@@ -76,7 +83,7 @@ def tool_id_for(request_id: str) -> str:
     return "tl-" + hashlib.sha256(f"tool:{request_id}".encode()).hexdigest()[:20]
 
 
-def _transition(call: Call, record: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+def _transition(call: Call, record: ToolRecord, **kwargs: Any) -> ToolRecord:
     return lifecycle.transition(call, TOOL, record, **kwargs)
 
 
@@ -94,17 +101,17 @@ def _settled(call: Call, gateway_ac: str, target_id: str, answer: dict[str, Any]
 
 def _put_target(
     call: Call,
-    record: dict[str, Any],
+    record: ToolRecord,
     *,
     description: Any,
     configuration: dict[str, Any],
     described: dict[str, Any],
 ) -> dict[str, Any]:
     """UpdateGatewayTarget of the record's target with this configuration."""
-    agentcore = dict(record.get("agentcore") or {})
+    gateway_ac, target_id = target_address(record)
     return call.runtime.targets.update_gateway_target(
-        str(agentcore.get("gateway_id")),
-        str(agentcore.get("target_id")),
+        gateway_ac,
+        target_id,
         name=record["name"],
         description=description,
         configuration=configuration,
@@ -126,33 +133,32 @@ def _allow_credentials(kind: TargetKind, credentials: Any) -> None:
         )
 
 
-def _load_gateway(call: Call, gateway_id: str) -> dict[str, Any]:
+def _load_gateway(call: Call, gateway_id: str) -> GatewayRecord:
     record = lifecycle.store(call).get_gateway(gateway_id)
     if record is None or record.get("status") == "DELETED":
         raise NotFoundError(f"no gateway {gateway_id}")
     return record
 
 
-def _find_tool(call: Call, tool_id: str, gateway_id: str | None) -> dict[str, Any] | None:
+def _find_tool(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord | None:
     store = lifecycle.store(call)
-    table = TOOL.table(call)
     if gateway_id:
-        return store.get(table, {"tool_id": tool_id, "gateway_id": gateway_id})
-    return store.get_by_partition(table, "tool_id", tool_id)
+        return store.get_tool(tool_id, gateway_id)
+    return store.find_tool(tool_id)
 
 
-def _load(call: Call, tool_id: str, gateway_id: str | None) -> dict[str, Any]:
+def _load(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord:
     record = _find_tool(call, tool_id, gateway_id)
     if record is None or record.get("status") == "DELETED":
         raise NotFoundError(f"no tool {tool_id}")
     return record
 
 
-def _resume_with(data: Any) -> Any:
+def _resume_with(data: Any) -> lifecycle.Resume[ToolRecord]:
     """A resume that can finish the work: the replayed request's data
     carries the spec and the secrets the record does not keep."""
 
-    def resume(call: Call, taken: dict[str, Any]) -> Result:
+    def resume(call: Call, taken: ToolRecord) -> Result:
         status = taken.get("status")
         if status == "DELETING":
             return _drive_delete(call, taken)
@@ -169,7 +175,7 @@ def _resume_with(data: Any) -> Any:
     return resume
 
 
-def recover(call: Call, taken: dict[str, Any]) -> Result:
+def recover(call: Call, taken: ToolRecord) -> Result:
     """Finish or settle a tool whose request died, without its data (for
     reconcile): the spec and secrets were not kept, so a create is adopted
     only if AgentCore made the target (S3 object and provider come first),
@@ -183,7 +189,7 @@ def recover(call: Call, taken: dict[str, Any]) -> Result:
     return _roll_back_update(call, taken)
 
 
-def _roll_back_update(call: Call, taken: dict[str, Any]) -> Result:
+def _roll_back_update(call: Call, taken: ToolRecord) -> Result:
     """The update's secrets are not kept, so it cannot be finished: put the
     target back to what the record says (AgentCore may have taken the new
     spec or description already), then drop the pending change. The new
@@ -192,18 +198,15 @@ def _roll_back_update(call: Call, taken: dict[str, Any]) -> Result:
     pending = dict(taken.get("pending") or {})
     message = "the update was interrupted and its data is not kept; send it again"
     if any(f in pending for f in ("description", kind.attribute, "credentials")):
-        agentcore = dict(taken.get("agentcore") or {})
         try:
             answer = _put_target(
                 call,
                 taken,
-                description=taken.get("description"),
-                configuration=kind.configuration(dict(taken.get(kind.attribute) or {})),
-                described=dict(taken.get("credentials") or {}),
+                description=taken["description"],
+                configuration=kind.configuration(dict(kind.description(taken) or {})),
+                described=dict(taken["credentials"] or {}),
             )
-            _settled(
-                call, str(agentcore.get("gateway_id")), str(agentcore.get("target_id")), answer
-            )
+            _settled(call, *target_address(taken), answer)
         except RegistryError as exc:
             lifecycle.pause(call, TOOL, taken, exc, "UpdateGatewayTarget")
             raise
@@ -225,16 +228,15 @@ def _roll_back_update(call: Call, taken: dict[str, Any]) -> Result:
     return Result(200, public_view(rolled))
 
 
-def _adopt_or_fail(call: Call, record: dict[str, Any]) -> Result:
+def _adopt_or_fail(call: Call, record: ToolRecord) -> Result:
     kind = targets.for_record(record)
-    gateway = _load_gateway_any(call, record["gateway_id"])
-    gateway_ac = str((gateway.get("agentcore") or {}).get("gateway_id") or "")
+    gateway_ac = gateway_agentcore_id(_load_gateway_any(call, record["gateway_id"])) or ""
     staged = kind.adopted(call, record)
     target = (
         call.runtime.targets.find_target_by_name(gateway_ac, record["name"]) if gateway_ac else None
     )
     if target is not None and target.get("status") == "READY":
-        described = dict(record.get("credentials") or {})
+        described = dict(record["credentials"] or {})
         configs = target.get("credentialProviderConfigurations") or []
         for config in configs:
             for provider in (config.get("credentialProvider") or {}).values():
@@ -263,7 +265,7 @@ def _adopt_or_fail(call: Call, record: dict[str, Any]) -> Result:
         "artifacts": staged.artifacts,
         "target_id": (target or {}).get("targetId"),
     }
-    if (record.get("credentials") or {}).get("type") in _SECRET_KINDS:
+    if (record["credentials"] or {}).get("type") in _SECRET_KINDS:
         made["credentials"] = {
             **record["credentials"],
             "provider_name": provider_name(record["tool_id"]),
@@ -275,7 +277,7 @@ def _adopt_or_fail(call: Call, record: dict[str, Any]) -> Result:
         [{"service": "registry", "code": "CreateAbandoned", "message": reason}],
     )
     _fail_create(call, record, lost, "reconcile", made=made, gateway_ac=gateway_ac)
-    failed = lifecycle.store(call).get(TOOL.table(call), TOOL.key(record)) or record
+    failed = lifecycle.store(call).get_tool(record["tool_id"], record["gateway_id"]) or record
     return Result(200, public_view(failed))
 
 
@@ -290,7 +292,7 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
         return replayed
     gateway = _load_gateway(call, data.gateway_id)
     authorize(call, GATEWAY, gateway)
-    if gateway.get("status") != "ACTIVE" or not (gateway.get("agentcore") or {}).get("gateway_id"):
+    if gateway["status"] != "ACTIVE" or not gateway_agentcore_id(gateway):
         raise ConflictError(
             f"gateway {data.gateway_id} is {gateway.get('status')}; "
             "tools are added to ACTIVE gateways"
@@ -309,7 +311,7 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
     tool_id = tool_id_for(call.rid)
     now = call.now_iso()
     assert call.actor is not None  # noqa: S101 - the dispatcher requires an actor
-    record: dict[str, Any] = {
+    record: ToolRecord = {
         "tool_id": tool_id,
         "gateway_id": data.gateway_id,
         "record_type": "tool",
@@ -325,13 +327,14 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
         "request_id": call.rid,
         "version": 1,
         "metadata": data.metadata or {},
-        kind.attribute: prepared.describe(),
         "credentials": describe(data.credentials, None, None),
         "agentcore": None,
         "last_error": None,
         "lease": new_lease(call),
         "audit": [audit.entry(call, "create-started", version=1, status="PENDING")],
     }
+    # What the target will serve, under its kind's attribute.
+    record = kind.with_description(record, prepared.describe())
     table = TOOL.table(call)
     try:
         lifecycle.store(call).write(
@@ -370,17 +373,17 @@ def _put_credentials(call: Call, tool_id: str, credentials: Any) -> dict[str, An
 
 def _drive_create(
     call: Call,
-    record: dict[str, Any],
+    record: ToolRecord,
     prepared: Prepared,
     credentials: Any,
     *,
     resumed: bool,
-    gateway: dict[str, Any] | None = None,
+    gateway: GatewayRecord | None = None,
 ) -> Result:
     kind = targets.for_record(record)
     agentcore_targets = call.runtime.targets
     gateway = gateway or _load_gateway(call, record["gateway_id"])
-    gateway_ac = str((gateway.get("agentcore") or {}).get("gateway_id"))
+    gateway_ac = str(gateway_agentcore_id(gateway))
     made: dict[str, Any] = {"artifacts": kind.planned(record, prepared)}
     step = kind.stage_step
     try:
@@ -450,9 +453,7 @@ def _drive_create(
     raise busy
 
 
-def _cleanup(
-    call: Call, record: dict[str, Any], made: dict[str, Any], gateway_ac: str
-) -> list[str]:
+def _cleanup(call: Call, record: ToolRecord, made: dict[str, Any], gateway_ac: str) -> list[str]:
     """Remove what a failed request made (`target_id`, `credentials`, the
     kind's `artifacts`); returns what could not be removed."""
     kind = targets.for_record(record)
@@ -491,7 +492,7 @@ def _cleanup(
 
 def _fail_create(
     call: Call,
-    record: dict[str, Any],
+    record: ToolRecord,
     error: RegistryError,
     step: str,
     *,
@@ -504,6 +505,10 @@ def _fail_create(
     last_error = error_record(call, error, step)
     if left:
         last_error["message"] += f" (could not remove: {', '.join(left)}; reconcile will)"
+    # A target that could not be deleted stays named, for reconcile.
+    kept: TargetRef | None = None
+    if "target" in left:
+        kept = {"target_id": made["target_id"], "gateway_id": gateway_ac}
     _transition(
         call,
         record,
@@ -511,9 +516,7 @@ def _fail_create(
         set_={
             "status": "FAILED",
             "last_error": last_error,
-            "agentcore": {"target_id": made.get("target_id"), "gateway_id": gateway_ac}
-            if "target" in left
-            else None,
+            "agentcore": kept,
         },
         remove=("lease",),
         expect=Condition().equals("lease.request_id", call.rid),
@@ -533,11 +536,8 @@ def get_tool(call: Call, data: GetToolData) -> Result:
 
 
 def list_tools(call: Call, data: ListToolsData) -> Result:
-    items, token = lifecycle.store(call).query_page(
-        table=TOOL.table(call),
-        index=TOOLS_BY_GATEWAY_INDEX,
-        key_name="gateway_id",
-        key_value=data.gateway_id,
+    items, token = lifecycle.store(call).tools_page(
+        data.gateway_id,
         status=data.status,
         limit=data.limit,
         next_token=data.next_token,
@@ -548,7 +548,7 @@ def list_tools(call: Call, data: ListToolsData) -> Result:
 # ---------------------------------------------------------------- update
 
 
-def _prepare_update(call: Call, record: dict[str, Any], data: UpdateToolData) -> Prepared | None:
+def _prepare_update(call: Call, record: ToolRecord, data: UpdateToolData) -> Prepared | None:
     """The new source, checked, or None when there is none or it is the one
     published (then it is not validated again)."""
     if data.source is None:
@@ -569,7 +569,7 @@ def _prepare_update(call: Call, record: dict[str, Any], data: UpdateToolData) ->
         data.source,
         target_name=record["name"],
         existing_targets=0,
-        current=record.get(kind.attribute),
+        current=kind.description(record),
     )
 
 
@@ -589,9 +589,7 @@ def update_tool(call: Call, data: UpdateToolData) -> Result:
         if data.metadata is not None:
             changes["metadata"] = data.metadata
         checked = prepared[0]
-        if checked is not None and checked.digest != (record.get(kind.attribute) or {}).get(
-            "sha256"
-        ):
+        if checked is not None and checked.digest != (kind.description(record) or {}).get("sha256"):
             changes[kind.attribute] = checked.describe()
         if data.credentials is not None:
             changes["credentials"] = describe(data.credentials, None, None)
@@ -611,14 +609,14 @@ def update_tool(call: Call, data: UpdateToolData) -> Result:
 
 
 def _drive_update(
-    call: Call, record: dict[str, Any], prepared: Prepared | None, credentials: Any
+    call: Call, record: ToolRecord, prepared: Prepared | None, credentials: Any
 ) -> Result:
     kind = targets.for_record(record)
     pending = dict(record.get("pending") or {})
-    agentcore = dict(record.get("agentcore") or {})
-    gateway_ac, target_id = str(agentcore.get("gateway_id")), str(agentcore.get("target_id"))
-    serves = dict(record.get(kind.attribute) or {})
-    described = dict(record.get("credentials") or {})
+    agentcore = record["agentcore"]
+    gateway_ac, target_id = target_address(record)
+    serves = dict(kind.description(record) or {})
+    described = dict(record["credentials"] or {})
     new_artifacts: tuple[str, ...] = ()
     step = kind.stage_step
     sent = False
@@ -634,7 +632,7 @@ def _drive_update(
             answer = _put_target(
                 call,
                 record,
-                description=pending.get("description", record.get("description")),
+                description=pending.get("description", record["description"]),
                 configuration=kind.configuration(serves),
                 described=described,
             )
@@ -668,7 +666,7 @@ def _drive_update(
             _cleanup(call, record, {"artifacts": fresh}, gateway_ac)
         lifecycle.fail_update(call, TOOL, record, exc, step)
         raise
-    old = dict(record.get("credentials") or {})
+    old = dict(record["credentials"] or {})
     result = lifecycle.finish(
         call,
         TOOL,
@@ -710,7 +708,7 @@ def delete_tool(call: Call, data: DeleteToolData) -> Result:
 
 def _load_for_delete(
     call: Call, tool_id: str, gateway_id: str | None, data: Any
-) -> dict[str, Any] | Result:
+) -> ToolRecord | Result:
     record = _find_tool(call, tool_id, gateway_id)
     if record is None:
         raise NotFoundError(f"no tool {tool_id}")
@@ -722,7 +720,7 @@ def _load_for_delete(
     return record
 
 
-def start_delete(call: Call, record: dict[str, Any], data: Any) -> Result:
+def start_delete(call: Call, record: ToolRecord, data: Any) -> Result:
     """DELETING -> target, provider and spec removed -> DELETED (also used by
     a gateway's cascade delete)."""
     authorize(call, TOOL, record)
@@ -732,18 +730,17 @@ def start_delete(call: Call, record: dict[str, Any], data: Any) -> Result:
     return _drive_delete(call, started)
 
 
-def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
+def _drive_delete(call: Call, record: ToolRecord) -> Result:
     kind = targets.for_record(record)
     agentcore_targets = call.runtime.targets
-    agentcore = dict(record.get("agentcore") or {})
-    target_id = agentcore.get("target_id")
-    gateway_ac = agentcore.get("gateway_id")
+    agentcore = record["agentcore"]
+    target_id = agentcore["target_id"] if agentcore else None
+    gateway_ac = agentcore["gateway_id"] if agentcore else None
     step = "ListGatewayTargets"
     sent = False
     try:
         if not target_id and record.get("prev_status") == "PENDING":
-            gateway = _load_gateway_any(call, record["gateway_id"])
-            gateway_ac = (gateway.get("agentcore") or {}).get("gateway_id")
+            gateway_ac = gateway_agentcore_id(_load_gateway_any(call, record["gateway_id"]))
             found = (
                 agentcore_targets.find_target_by_name(str(gateway_ac), record["name"])
                 if gateway_ac
@@ -766,7 +763,7 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
                     "AgentCore is still deleting the target; send the same request again",
                     maybe_applied=True,
                 )
-        described = dict(record.get("credentials") or {})
+        described = dict(record["credentials"] or {})
         if described.get("type") in _SECRET_KINDS:
             step = "DeleteCredentialProvider"
             call.runtime.providers.delete_provider(
@@ -790,21 +787,19 @@ def _drive_delete(call: Call, record: dict[str, Any]) -> Result:
     )
 
 
-def _load_gateway_any(call: Call, gateway_id: str) -> dict[str, Any]:
-    return lifecycle.store(call).get_gateway(gateway_id) or {}
+def _load_gateway_any(call: Call, gateway_id: str) -> GatewayRecord | None:
+    """The gateway record of any status, or None."""
+    return lifecycle.store(call).get_gateway(gateway_id)
 
 
 # ---------------------------------------------------------------- reconcile
 
 
-def remote(call: Call, record: dict[str, Any]) -> dict[str, Any] | None:
+def remote(call: Call, record: ToolRecord) -> dict[str, Any] | None:
     """The target an ACTIVE tool record names, as AgentCore has it (None: gone)."""
-    agentcore = record.get("agentcore") or {}
-    return call.runtime.targets.get_gateway_target(
-        str(agentcore.get("gateway_id")), str(agentcore.get("target_id"))
-    )
+    return call.runtime.targets.get_gateway_target(*target_address(record))
 
 
-def drift(call: Call, record: dict[str, Any], target: dict[str, Any]) -> str | None:
+def drift(call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
     """Why an ACTIVE tool's target no longer serves what its record says, or None."""
     return targets.for_record(record).drift(call, record, target)

@@ -19,11 +19,12 @@ from services.agentcore_call import call, call_unless_missing
 from services.aws_errors import translate
 from services.errors import ConflictError
 from services.polling import poll
+from services.records.types import TargetRef
 
 SETTLED = frozenset({"READY", "FAILED", "UPDATE_UNSUCCESSFUL", "DELETED"})
 
 
-def summarize(target: dict[str, Any], gateway_agentcore_id: str) -> dict[str, Any]:
+def summarize(target: dict[str, Any], gateway_agentcore_id: str) -> TargetRef:
     return {
         "target_id": target.get("targetId"),
         "gateway_id": gateway_agentcore_id,

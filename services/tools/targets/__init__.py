@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.records.types import ToolRecord
 from services.tools.targets.base import Prepared, Staged, StoredArtifact, TargetKind
 from services.tools.targets.openapi import OPENAPI
 
@@ -32,7 +33,7 @@ def for_source(source: Any) -> TargetKind:
     return _BY_SOURCE[source.type]
 
 
-def for_record(record: dict[str, Any]) -> TargetKind:
+def for_record(record: ToolRecord) -> TargetKind:
     """The kind of a tool record. Records carry `target_kind` once there is more
     than one kind; every record written before that is an OpenAPI tool."""
     return _BY_NAME[str(record.get("target_kind") or OPENAPI.name)]

@@ -18,7 +18,9 @@ the same safe flow for every kind; what differs is asked of the kind:
 - `drift`: whether the target still serves what the record says.
 
 The record keeps the description under the kind's `attribute` (`spec` for
-OpenAPI); every description carries `sha256`, the digest of what the target
+OpenAPI), which only the kind reads and writes on a typed record
+(`description`, `with_description`; a change's `set_` names `attribute`);
+every description carries `sha256`, the digest of what the target
 serves, which `Prepared.digest` is compared with. Identifiers derive from
 the record (tool id, hashes), so every attempt of one request addresses the
 same artifacts.
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.context import Call
+from services.records.types import ToolRecord
 
 
 class Prepared(Protocol):
@@ -98,22 +101,30 @@ class TargetKind(Protocol):
         """`validate_spec`'s answer for `source`, changing nothing."""
         ...
 
-    def planned(self, record: dict[str, Any], prepared: Prepared) -> tuple[str, ...]:
+    def description(self, record: ToolRecord) -> dict[str, Any] | None:
+        """The record's description of what the target serves (None: none yet)."""
+        ...
+
+    def with_description(self, record: ToolRecord, description: dict[str, Any]) -> ToolRecord:
+        """A copy of the record with this description."""
+        ...
+
+    def planned(self, record: ToolRecord, prepared: Prepared) -> tuple[str, ...]:
         """The artifacts `stage` will make, known before it runs (a call
         that fails may still have made them: the flow removes them)."""
         ...
 
-    def stage(self, call: Call, record: dict[str, Any], prepared: Prepared) -> Staged: ...
+    def stage(self, call: Call, record: ToolRecord, prepared: Prepared) -> Staged: ...
 
     def configuration(self, description: dict[str, Any]) -> dict[str, Any]: ...
 
-    def adopted(self, call: Call, record: dict[str, Any]) -> Staged:
+    def adopted(self, call: Call, record: ToolRecord) -> Staged:
         """The description and artifacts a PENDING record's create made, as
         its request would have staged them (for reconcile, which has no
         source to prepare)."""
         ...
 
-    def artifacts(self, record: dict[str, Any], *, pending: bool) -> frozenset[str]:
+    def artifacts(self, record: ToolRecord, *, pending: bool) -> frozenset[str]:
         """The artifacts the record's description uses (with `pending`, also
         those of a paused update, which its target may already read)."""
         ...
@@ -124,6 +135,6 @@ class TargetKind(Protocol):
         """Every artifact of this kind the registry holds (reconcile's sweep)."""
         ...
 
-    def drift(self, call: Call, record: dict[str, Any], target: dict[str, Any]) -> str | None:
+    def drift(self, call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
         """Why the target no longer serves what the record says, or None."""
         ...

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from services.context import Call
+from services.records.types import ToolRecord
 from services.s3.s3_service import SPECS_PREFIX, spec_key
 from services.tools import spec_pipeline
 from services.tools.spec_pipeline import PreparedSpec
@@ -54,12 +55,20 @@ class OpenApiKind:
         )
         return {**checked.to_dict(), "source": loaded.description, "size_bytes": len(loaded.raw)}
 
-    def planned(self, record: dict[str, Any], prepared: Prepared) -> tuple[str, ...]:
+    def description(self, record: ToolRecord) -> dict[str, Any] | None:
+        return record.get("spec")
+
+    def with_description(self, record: ToolRecord, description: dict[str, Any]) -> ToolRecord:
+        described = record.copy()
+        described["spec"] = description
+        return described
+
+    def planned(self, record: ToolRecord, prepared: Prepared) -> tuple[str, ...]:
         """The artifacts `stage` will make, known before it runs (a put that
         times out may still have stored the object)."""
         return (spec_key(record["gateway_id"], record["tool_id"], prepared.digest),)
 
-    def stage(self, call: Call, record: dict[str, Any], prepared: Prepared) -> Staged:
+    def stage(self, call: Call, record: ToolRecord, prepared: Prepared) -> Staged:
         assert isinstance(prepared, PreparedSpec)  # noqa: S101 - this kind's own prepare made it
         bucket = call.runtime.spec_bucket
         (key,) = self.planned(record, prepared)
@@ -69,13 +78,13 @@ class OpenApiKind:
     def configuration(self, description: dict[str, Any]) -> dict[str, Any]:
         return {"mcp": {"openApiSchema": {"s3": {"uri": str(description.get("s3_uri"))}}}}
 
-    def adopted(self, call: Call, record: dict[str, Any]) -> Staged:
-        spec = dict(record.get(self.attribute) or {})
+    def adopted(self, call: Call, record: ToolRecord) -> Staged:
+        spec = dict(self.description(record) or {})
         key = spec_key(record["gateway_id"], record["tool_id"], str(spec.get("sha256")))
         return Staged({**spec, "s3_key": key, "s3_uri": call.runtime.spec_bucket.uri(key)}, (key,))
 
-    def artifacts(self, record: dict[str, Any], *, pending: bool) -> frozenset[str]:
-        keys = {(record.get(self.attribute) or {}).get("s3_key")}
+    def artifacts(self, record: ToolRecord, *, pending: bool) -> frozenset[str]:
+        keys = {(self.description(record) or {}).get("s3_key")}
         change = (record.get("pending") or {}).get(self.attribute) if pending else None
         if change:
             keys.add(spec_key(str(record["gateway_id"]), str(record["tool_id"]), change["sha256"]))
@@ -90,8 +99,8 @@ class OpenApiKind:
             if len(parts) == 3:  # else not a key the registry writes
                 yield StoredArtifact(key, gateway_id=parts[0], tool_id=parts[1])
 
-    def drift(self, call: Call, record: dict[str, Any], target: dict[str, Any]) -> str | None:
-        spec = record.get(self.attribute) or {}
+    def drift(self, call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
+        spec = self.description(record) or {}
         served = (
             ((target.get("targetConfiguration") or {}).get("mcp") or {}).get("openApiSchema") or {}
         ).get("s3") or {}
