@@ -10,6 +10,9 @@ Every write is conditional on the version it read, so two writers never both
 win. A lease (the request id and the Lambda's deadline) marks who is working
 on a record; a request whose process died leaves its lease to expire, and the
 same request sent again (or `reconcile`) resumes from the recorded state.
+
+About 500 lines: the three flows share their private steps and a resume
+that crosses them, as in services/tools/tool_flow.py.
 """
 
 from __future__ import annotations

@@ -38,6 +38,10 @@ Cost: one walk over the schemas of the document (components once, each
 `$ref`'d schema normalized once) and a shallow copy of each changed node and
 its ancestors: about 20 ms of CPU for Box or OpenAI's spec, 40 ms for
 Stripe's (4 MB), against seconds of validation.
+
+One module of about 550 lines, on purpose: one walker (`_Normalizer`) and
+the merge rules it applies share its memo of normalized `$ref`s and its
+notes; split, every rule would take the walker's state as arguments.
 """
 
 from __future__ import annotations
