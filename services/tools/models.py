@@ -107,7 +107,20 @@ class LambdaSource(StrictModel):
     lambda_arn: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
     # Each {name, description, input_schema, output_schema?}; checked by the
     # kind, so that a finding names `data.source.tools[i]...`.
-    tools: list[Any]
+    tools: list[Any] | None = None
+    # Or the same list as a JSON file uploaded with create_upload_url.
+    tools_s3_key: (
+        Annotated[
+            str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_list(self) -> LambdaSource:
+        if (self.tools is None) == (self.tools_s3_key is None):
+            raise ValueError("give tools or tools_s3_key, not both")
+        return self
 
 
 SpecSource = Annotated[

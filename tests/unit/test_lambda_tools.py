@@ -457,3 +457,67 @@ def test_reconcile_sweeps_a_replaced_lambda_object_once(
         ("leftover", "deleted", tool["target"]["s3_key"])
     ]
     assert spec_keys(registry) == [response["data"]["target"]["s3_key"]]
+
+
+# --- tools_s3_key: the definitions uploaded with create_upload_url -------------------
+
+
+def upload(registry: Registry, body: bytes, key: str = "uploads/payments/u1/tools.json") -> str:
+    registry.runtime.s3.put_object(Bucket=registry.settings.spec_bucket_name, Key=key, Body=body)
+    return key
+
+
+def uploaded_source(key: str) -> dict[str, Any]:
+    return {"type": "lambda", "lambda_arn": ARN, "tools_s3_key": key}
+
+
+def test_create_from_uploaded_tools(registry: Registry, gateway: dict[str, Any]) -> None:
+    key = upload(registry, json.dumps(TOOLS).encode())
+    response = registry.invoke(create_event(gateway, source=uploaded_source(key)))
+    assert response["status"] == 201, response
+    record = tool_record(registry, response["data"]["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["tools"] == ["get_pet", "list_pets"]
+    assert stored(registry, record["target"]["s3_key"]) == STORED
+    checked = registry.invoke(event("validate_spec", {"source": uploaded_source(key)}))
+    assert checked["status"] == 200, checked
+    assert checked["data"]["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"{not json", "data.source.tools_s3_key"),
+        (b'{"name": "a"}', "data.source.tools_s3_key"),
+        (b"[NaN]", "data.source.tools_s3_key"),
+        (b"[" * 100_000 + b"]" * 100_000, "data.source.tools_s3_key"),
+        (
+            json.dumps(_schema(type="string", enum=["a"])).encode(),
+            "data.source.tools_s3_key[0].input_schema.properties.x.enum",
+        ),
+    ],
+)
+def test_a_bad_upload_is_422_with_its_path_and_nothing_written(
+    registry: Registry, gateway: dict[str, Any], body: bytes, field: str
+) -> None:
+    key = upload(registry, body)
+    before = scan_everything(registry)
+    response = registry.invoke(create_event(gateway, source=uploaded_source(key)))
+    assert response["status"] == 422, response
+    assert [d["field"] for d in response["error"]["details"]] == [field]
+    assert scan_everything(registry) == before
+    assert targets(registry, gateway) == []
+    assert spec_keys(registry) == [key]  # the upload only: nothing stored
+
+
+def test_another_teams_upload_is_403_and_both_lists_422(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    key = upload(registry, json.dumps(TOOLS).encode(), key="uploads/billing/u1/tools.json")
+    before = scan_everything(registry)
+    response = registry.invoke(create_event(gateway, source=uploaded_source(key)))
+    assert response["status"] == 403, response
+    both = {**lambda_source(), "tools_s3_key": "uploads/payments/u1/tools.json"}
+    assert registry.invoke(create_event(gateway, source=both))["status"] == 422
+    assert scan_everything(registry) == before
+    assert targets(registry, gateway) == []

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.context import Call
-from services.errors import RequestValidationError
+from services.errors import ForbiddenError, RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.spec_validation.operations import OPERATION_ID_PATTERN
 from services.tools.spec_validation.report import MAX_TOOL_NAME, TOOL_NAME_SEPARATOR
@@ -196,9 +196,37 @@ def _name(
         seen[name] = index
 
 
-def _tools(raw: list[Any], target_name: str, check: _Check) -> list[dict[str, Any]]:
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _listed(call: Call, source: Any, check: _Check) -> tuple[list[Any] | None, str]:
+    """The source's tool list and the field its findings are named under:
+    `tools` inline, or the JSON list uploaded at `tools_s3_key` (None: the
+    upload is no JSON list, a finding)."""
+    if source.tools_s3_key is None:
+        return list(source.tools or []), f"{_BASE}.tools"
+    field = f"{_BASE}.tools_s3_key"
+    key = str(source.tools_s3_key)
+    team = call.actor.team if call.actor else None
+    # A team reads only what it uploaded (create_upload_url's prefix), as
+    # for an OpenAPI `s3` source (spec_pipeline.py).
+    if team is None or not key.startswith(f"uploads/{team}/"):
+        raise ForbiddenError(f"the upload {key} does not belong to team {team!r}")
+    body = call.runtime.spec_bucket.read_upload(key, MAX_TOOLS_BYTES)
+    try:
+        listed = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        check.add(field, f"the upload is not a JSON list of tools ({type(exc).__name__})")
+        return None, field
+    if not isinstance(listed, list):
+        check.add(field, "the upload is not a JSON list of tools")
+        return None, field
+    return listed, field
+
+
+def _tools(raw: list[Any], target_name: str, check: _Check, field: str) -> list[dict[str, Any]]:
     """AgentCore's `ToolDefinition` list for the request's tools."""
-    field = f"{_BASE}.tools"
     if not raw:
         check.add(field, "at least one tool")
     if len(raw) > MAX_LAMBDA_TOOLS:
@@ -230,13 +258,16 @@ def _tools(raw: list[Any], target_name: str, check: _Check) -> list[dict[str, An
 def _checked(call: Call, source: Any, target_name: str) -> tuple[PreparedTools | None, _Check]:
     check = _Check([])
     _arn(call, str(source.lambda_arn), check)
-    definitions = _tools(list(source.tools), target_name, check)
+    listed, field = _listed(call, source, check)
+    if listed is None:
+        return None, check
+    definitions = _tools(listed, target_name, check, field)
     if check.findings:
         return None, check
     body = json.dumps(definitions, sort_keys=True, separators=(",", ":")).encode()
     if len(body) > MAX_TOOLS_BYTES:
         check.add(
-            f"{_BASE}.tools",
+            field,
             f"the tool definitions are {len(body)} bytes as JSON; at most {MAX_TOOLS_BYTES}",
         )
         return None, check
@@ -283,6 +314,7 @@ class LambdaKind:
             "ok": prepared is not None,
             "kind": self.name,
             "lambda_arn": source.lambda_arn,
+            "tools_s3_key": source.tools_s3_key,
             "tools": list(prepared.tools) if prepared else [],
             "tool_names": [f"{target_name}{TOOL_NAME_SEPARATOR}{n}" for n in prepared.tools]
             if prepared
