@@ -39,6 +39,13 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
 6. UpdateGateway cannot rename (API_UpdateGateway.html, "name": it must be
    the same as the one when the gateway was created): ValidationException.
    moto renames, even onto another gateway's name.
+9. A Lambda target (`mcp.lambda`) takes only the gateway's IAM role as
+   outbound credentials: the devguide's outbound authorization page
+   (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-auth.html,
+   its table by target type) and "Specify the authorization type"
+   (gateway-building-adding-targets-authorization.html: for Lambda targets
+   `credentialProviderType` GATEWAY_IAM_ROLE alone). Create and update with
+   any other are a ValidationException here; moto takes any.
 """
 
 from __future__ import annotations
@@ -158,6 +165,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     def create_gateway_target(
         self: Any, gateway_identifier: str, name: str, *args: Any, **kwargs: Any
     ) -> Any:
+        _lambda_credentials(kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             if gateway.status != "READY":
@@ -175,6 +183,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     def update_gateway_target(
         self: Any, gateway_identifier: str, target_id: str, name: str, *args: Any, **kwargs: Any
     ) -> Any:
+        _lambda_credentials(kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             clash = any(
@@ -199,6 +208,22 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     models.Gateway.to_dict = gateway_to_dict  # type: ignore[method-assign]
     models.Gateway.update = gateway_update  # type: ignore[method-assign]
     models.GatewayTarget.update = target_update  # type: ignore[method-assign]
+
+
+def _lambda_credentials(params: dict[str, Any]) -> None:
+    """Rule 9: a Lambda target is called with the gateway's IAM role only
+    (moto's responses pass the backend keyword arguments)."""
+    mcp = (params.get("target_configuration") or {}).get("mcp") or {}
+    if "lambda" not in mcp:
+        return
+    kinds = [
+        c.get("credentialProviderType")
+        for c in params.get("credential_provider_configurations") or []
+    ]
+    if kinds != ["GATEWAY_IAM_ROLE"]:
+        raise ValidationException(
+            "Lambda targets support only GATEWAY_IAM_ROLE credential provider configuration"
+        )
 
 
 def _providers(backend: Any) -> dict[tuple[str, str], dict[str, Any]]:

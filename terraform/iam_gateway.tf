@@ -73,6 +73,21 @@ data "aws_iam_policy_document" "gateway" {
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.specs.arn}/specs/*"]
   }
+
+  # Lambda function targets (issue 12): AgentCore invokes the function with
+  # the gateway's role ("Configuring permissions",
+  # https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-add-target-lambda.html).
+  # Only the functions var.lambda_target_function_arns lists (variables.tf
+  # refuses a bare `*`); no statement at all while the list is empty.
+  dynamic "statement" {
+    for_each = length(var.lambda_target_function_arns) > 0 ? [var.lambda_target_function_arns] : []
+    content {
+      sid       = "LambdaTargets"
+      effect    = "Allow"
+      actions   = ["lambda:InvokeFunction"]
+      resources = statement.value
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "gateway" {

@@ -220,3 +220,17 @@ variable "reconcile_schedule_user" {
   type        = string
   default     = "scheduled-reconcile"
 }
+
+variable "lambda_target_function_arns" {
+  description = "Lambda functions that tools of the Lambda kind may name (issue 12): the gateway role gets lambda:InvokeFunction on exactly these. Each a function ARN (optionally with `:<version or alias>` or `:*` for all of them), or an ARN whose function name ends in `*` after a prefix (\"...:function:pets-*\"). Never `*` alone nor a function name of only `*`. Empty (the default): no Lambda grant, and a Lambda tool's calls fail at invocation."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for arn in var.lambda_target_function_arns :
+      can(regex("^arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9_.-]+\\*?(:(\\$LATEST|[a-zA-Z0-9_-]+|\\*))?$", arn))
+    ])
+    error_message = "lambda_target_function_arns: each entry must be a Lambda function ARN in one account and region, its function name a name or a prefix followed by *; `*` alone or a function name of only `*` is refused."
+  }
+}

@@ -90,6 +90,13 @@ def make_gateway_and_tool(ctx: Ctx) -> None:
     ctx.tool = response["data"]
 
 
+def make_gateway_and_lambda_tool(ctx: Ctx) -> None:
+    make_gateway(ctx)
+    response = ctx.registry.invoke(event("create_tool", create_tool_lambda(ctx)))
+    assert response["status"] == 201, response
+    ctx.tool = response["data"]
+
+
 def no_setup(ctx: Ctx) -> None:
     return None
 
@@ -147,6 +154,44 @@ def update_tool(ctx: Ctx) -> dict[str, Any]:
 
 def delete_tool(ctx: Ctx) -> dict[str, Any]:
     return {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
+
+
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:pets-tools"
+
+
+def lambda_tools(*names: str) -> dict[str, Any]:
+    return {
+        "type": "lambda",
+        "lambda_arn": LAMBDA_ARN,
+        "tools": [
+            {
+                "name": name,
+                "description": f"{name} of the pets",
+                "input_schema": {"type": "object", "properties": {"id": {"type": "string"}}},
+            }
+            for name in names
+        ],
+    }
+
+
+def create_tool_lambda(ctx: Ctx) -> dict[str, Any]:
+    # No credentials: a Lambda tool gets the gateway's IAM role (no provider).
+    return {
+        "gateway_id": ctx.gateway["gateway_id"],
+        "name": "pets",
+        "description": "v1",
+        "source": lambda_tools("get_pet"),
+    }
+
+
+def update_tool_lambda(ctx: Ctx) -> dict[str, Any]:
+    # New tools (a new object, the old one removed after) and a description.
+    return {
+        "tool_id": ctx.tool["tool_id"],
+        "gateway_id": ctx.gateway["gateway_id"],
+        "description": "v2",
+        "source": lambda_tools("get_pet", "list_pets"),
+    }
 
 
 # --- the table ----------------------------------------------------------------------
@@ -225,6 +270,19 @@ def _create_tool_calls(provider: str) -> tuple[str, ...]:
         _TRANSACT,  # PENDING, name claim, ledger
         f"{S3}.PutObject",  # the spec
         f"{AGENTCORE}.Create{provider}CredentialProvider",
+        f"{AGENTCORE}.CreateGatewayTarget",
+        f"{AGENTCORE}.GetGatewayTarget",
+        _TRANSACT,  # ACTIVE, ledger completed
+    )
+
+
+def _create_lambda_tool_calls() -> tuple[str, ...]:
+    return (
+        _GET_ITEM,  # the ledger: is this a replay?
+        _GET_ITEM,  # the gateway
+        _QUERY,  # how many tools it has
+        _TRANSACT,  # PENDING, name claim, ledger
+        f"{S3}.PutObject",  # the tool definitions
         f"{AGENTCORE}.CreateGatewayTarget",
         f"{AGENTCORE}.GetGatewayTarget",
         _TRANSACT,  # ACTIVE, ledger completed
@@ -335,6 +393,38 @@ FLOWS: dict[str, Flow] = {
             f"{AGENTCORE}.DeleteGatewayTarget",
             f"{AGENTCORE}.GetGatewayTarget",
             f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
+            f"{S3}.DeleteObject",
+            _TRANSACT,  # DELETED, name released, ledger completed
+        ),
+    ),
+    # The Lambda kind (issue 12): the same flows without a credential
+    # provider (its targets use the gateway's IAM role).
+    "create_tool_lambda": Flow(
+        "create_tool", make_gateway, create_tool_lambda, _create_lambda_tool_calls()
+    ),
+    "update_tool_lambda": Flow(
+        "update_tool",
+        make_gateway_and_lambda_tool,
+        update_tool_lambda,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # lease + pending change, ledger
+            f"{S3}.PutObject",  # the new tool definitions, beside the old ones
+            f"{AGENTCORE}.UpdateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # the change applied, ledger completed
+            f"{S3}.DeleteObject",  # the replaced definitions
+        ),
+    ),
+    "delete_tool_lambda": Flow(
+        "delete_tool",
+        make_gateway_and_lambda_tool,
+        delete_tool,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # DELETING, ledger
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
             f"{S3}.DeleteObject",
             _TRANSACT,  # DELETED, name released, ledger completed
         ),

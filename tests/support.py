@@ -285,6 +285,24 @@ def provider_secrets() -> dict[tuple[str, str], str]:
     )
 
 
+def described_by(record: dict[str, Any]) -> str:
+    """The attribute where a tool record describes what its target serves
+    (services/tools/targets/: `spec` for OpenAPI, `target` for Lambda)."""
+    return "spec" if (record.get("target") or {}).get("kind", "openapi") == "openapi" else "target"
+
+
+def described(record: dict[str, Any]) -> dict[str, Any]:
+    return dict(record.get(described_by(record)) or {})
+
+
+def served_uri(target: dict[str, Any]) -> str:
+    """The S3 URI an AgentCore target reads its document from (an OpenAPI
+    spec, or a Lambda target's tool schema)."""
+    mcp = target["targetConfiguration"]["mcp"]
+    schema = mcp["openApiSchema"] if "openApiSchema" in mcp else mcp["lambda"]["toolSchema"]
+    return str(schema["s3"]["uri"])
+
+
 def scan_everything(registry: Registry) -> str:
     dumped = []
     for table in (registry.settings.gateways_table_name, registry.settings.tools_table_name):

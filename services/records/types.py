@@ -123,8 +123,12 @@ class ToolRecord(RecordBase):
     # The OpenAPI kind's description of what the target serves (read it
     # through the tool's kind: services/tools/targets/).
     spec: NotRequired[dict[str, Any]]
-    # Absent on every record so far: all are OpenAPI tools.
-    target_kind: NotRequired[str]
+    # `{"kind": ...}` (targets.for_record reads it), with the kind's own
+    # fields for a kind that keeps its description here (Lambda); absent on
+    # records written before kinds: those are OpenAPI tools.
+    target: NotRequired[dict[str, Any]]
+    # The names of the tools the target serves (absent on older records).
+    tools: NotRequired[list[str]]
 
 
 def gateway_agentcore_id(record: GatewayRecord | None) -> str | None:

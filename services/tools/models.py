@@ -99,10 +99,37 @@ class ApiInfoSource(_SourceOptions):
     api: ApiInfo
 
 
+class LambdaSource(StrictModel):
+    """A Lambda function and the tools it implements (services/tools/targets/
+    lambda_function.py checks both, with each finding's path)."""
+
+    type: Literal["lambda"]
+    lambda_arn: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    # Each {name, description, input_schema, output_schema?}; checked by the
+    # kind, so that a finding names `data.source.tools[i]...`.
+    tools: list[Any] | None = None
+    # Or the same list as a JSON file uploaded with create_upload_url.
+    tools_s3_key: (
+        Annotated[
+            str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_list(self) -> LambdaSource:
+        if (self.tools is None) == (self.tools_s3_key is None):
+            raise ValueError("give tools or tools_s3_key, not both")
+        return self
+
+
 SpecSource = Annotated[
-    InlineSource | FileSource | UrlSource | S3Source | ApiInfoSource,
+    InlineSource | FileSource | UrlSource | S3Source | ApiInfoSource | LambdaSource,
     Field(discriminator="type"),
 ]
+# The credentials a tool gets when its request names none, by source type
+# (else `none`): a Lambda target takes only the gateway's IAM role.
+DEFAULT_CREDENTIALS = {"lambda": "gateway_iam_role"}
 
 
 class NoCredentials(StrictModel):
@@ -178,6 +205,16 @@ class CreateToolData(StrictModel):
     source: SpecSource
     credentials: Credentials = Field(default_factory=lambda: NoCredentials(type="none"))
     metadata: Metadata = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_credentials(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "credentials" not in data:
+            source = data.get("source")
+            kind = source.get("type") if isinstance(source, dict) else None
+            if isinstance(kind, str) and kind in DEFAULT_CREDENTIALS:
+                return {**data, "credentials": {"type": DEFAULT_CREDENTIALS[kind]}}
+        return data
 
 
 class GetToolData(StrictModel):

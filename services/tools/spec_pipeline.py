@@ -62,6 +62,15 @@ class PreparedSpec:
     def digest(self) -> str:
         return self.sha256
 
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """The record's `tools`: the published operations' names."""
+        return tuple(self.report.published_operations)
+
+    def changes(self, current: dict[str, Any] | None) -> bool:
+        """Whether it serves something else than the record's `spec`."""
+        return self.sha256 != (current or {}).get("sha256")
+
     def describe(self) -> dict[str, Any]:
         """The record's `spec` before it is stored (services/tools/targets/base.py)."""
         return self.record(None, None)

@@ -332,6 +332,8 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
         "last_error": None,
         "lease": new_lease(call),
         "audit": [audit.entry(call, "create-started", version=1, status="PENDING")],
+        "target": {"kind": kind.name},
+        "tools": list(prepared.tools),
     }
     # What the target will serve, under its kind's attribute.
     record = kind.with_description(record, prepared.describe())
@@ -589,8 +591,9 @@ def update_tool(call: Call, data: UpdateToolData) -> Result:
         if data.metadata is not None:
             changes["metadata"] = data.metadata
         checked = prepared[0]
-        if checked is not None and checked.digest != (kind.description(record) or {}).get("sha256"):
+        if checked is not None and checked.changes(kind.description(record)):
             changes[kind.attribute] = checked.describe()
+            changes["tools"] = list(checked.tools)
         if data.credentials is not None:
             changes["credentials"] = describe(data.credentials, None, None)
         return changes

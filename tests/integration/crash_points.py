@@ -21,7 +21,7 @@ from typing import Any
 from services.records import dynamo
 from services.tools.tool_flow import tool_id_for
 from tests.flows import Flow, Point
-from tests.support import Registry
+from tests.support import Registry, described, served_uri
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -248,7 +248,7 @@ LIVE = ("PENDING", "ACTIVE", "DELETING")
 
 
 def _served_uri(target: dict[str, Any]) -> str:
-    return str(target["targetConfiguration"]["mcp"]["openApiSchema"]["s3"]["uri"])
+    return served_uri(target)
 
 
 def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per promise
@@ -318,7 +318,7 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
         ac = record.get("agentcore") or {}
         key = (str(ac.get("gateway_id")), str(ac.get("target_id")))
         creds = record.get("credentials") or {}
-        spec_key = (record.get("spec") or {}).get("s3_key")
+        spec_key = described(record).get("s3_key")
         claimed = w.tool_claims.get((record["gateway_id"], record["name"])) == tid
         if record["status"] == "ACTIVE" and not claimed:
             problems.append(f"tool {tid} is ACTIVE without its name claim")
@@ -333,9 +333,9 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
             target_owner[key] = tid
             if target.get("status") != "READY":
                 problems.append(f"tool {tid}: its target is {target.get('status')}")
-            if _served_uri(target) != (record.get("spec") or {}).get("s3_uri"):
+            if _served_uri(target) != described(record).get("s3_uri"):
                 problems.append(
-                    f"tool {tid} says spec {(record.get('spec') or {}).get('s3_uri')}, "
+                    f"tool {tid} says spec {described(record).get('s3_uri')}, "
                     f"the target reads {_served_uri(target)}"
                 )
             if (target.get("description") or None) != (record.get("description") or None):

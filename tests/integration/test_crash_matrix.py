@@ -64,7 +64,7 @@ from tests.integration.crash_points import (
     wipe,
     world,
 )
-from tests.support import ADMIN, FakeClock, Registry, event, make_runtime
+from tests.support import ADMIN, FakeClock, Registry, described, event, make_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -315,9 +315,9 @@ def test_crash(registry: Registry, zygote: Zygote, case: Case) -> None:  # noqa:
         if flow.subject == "gateway":
             assert record["tags"] == {"env": "staging"}
         else:
-            assert record["spec"]["s3_key"] != was["spec"]["s3_key"]
+            assert described(record)["s3_key"] != described(was)["s3_key"]
     else:
-        for attr in ("description", "tags", "spec", "credentials"):
+        for attr in ("description", "tags", "spec", "target", "tools", "credentials"):
             assert record.get(attr) == was.get(attr), attr
     if case.flow == "delete_gateway_cascade" and scenario == "replay":
         assert records[str(ctx.tool["tool_id"])]["status"] == "DELETED"

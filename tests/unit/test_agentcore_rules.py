@@ -381,3 +381,55 @@ def test_install_twice_does_not_wrap_again(agentcore: Any, env: dict[str, str]) 
     assert info.value.response["Error"]["Message"] == "A gateway with name payments already exists"
     create_gateway(agentcore, env, "billing")
     assert gateway_names(agentcore) == ["billing", "payments"]
+
+
+# Rule 9: a Lambda target takes only the gateway's IAM role
+
+LAMBDA_CONFIGURATION = {
+    "mcp": {
+        "lambda": {
+            "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:pets",
+            "toolSchema": {"s3": {"uri": "s3://bucket/specs/tools.json"}},
+        }
+    }
+}
+
+
+def test_a_lambda_target_with_other_credentials_is_a_validation_error(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    api_key = {
+        "credentialProviderType": "API_KEY",
+        "credentialProvider": {
+            "apiKeyCredentialProvider": {
+                "providerArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/"
+                "default/apikeycredentialprovider/x"
+            }
+        },
+    }
+    with pytest.raises(ClientError) as info:
+        agentcore.create_gateway_target(
+            gatewayIdentifier=gateway_id,
+            name="pets",
+            targetConfiguration=LAMBDA_CONFIGURATION,
+            credentialProviderConfigurations=[api_key],
+        )
+    assert error_of(info) == ("ValidationException", 400)
+    assert target_names(agentcore, gateway_id) == []
+    role = [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
+    target = agentcore.create_gateway_target(
+        gatewayIdentifier=gateway_id,
+        name="pets",
+        targetConfiguration=LAMBDA_CONFIGURATION,
+        credentialProviderConfigurations=role,
+    )
+    with pytest.raises(ClientError) as info:
+        agentcore.update_gateway_target(
+            gatewayIdentifier=gateway_id,
+            targetId=target["targetId"],
+            name="pets",
+            targetConfiguration=LAMBDA_CONFIGURATION,
+            credentialProviderConfigurations=[api_key],
+        )
+    assert error_of(info) == ("ValidationException", 400)

@@ -78,10 +78,13 @@ from tests.support import (
     ADMIN,
     FakeClock,
     Registry,
+    described,
+    described_by,
     error_response,
     event,
     make_runtime,
     new_session,
+    served_uri,
     use_dummy_aws_env,
 )
 
@@ -254,14 +257,16 @@ EXPECTED_INSTEAD: dict[tuple[str, str, str], Expected] = {}
 # Removing the replaced spec object is cleanup after the update succeeded:
 # its failure does not undo the update, which answers 200.
 for _fault in FAULTS:
-    EXPECTED_INSTEAD[("update_tool", f"{S3}.DeleteObject", _fault)] = Expected(
-        200, None, why="cleanup of the replaced spec after a successful update"
-    )
+    for _flow in ("update_tool", "update_tool_lambda"):
+        EXPECTED_INSTEAD[(_flow, f"{S3}.DeleteObject", _fault)] = Expected(
+            200, None, why="cleanup of the replaced spec after a successful update"
+        )
 
 # Cleanup that failed after the flow's answer: what it left, and reconcile
 # (its leftover sweep) removes it. The world is checked before and after.
 LEFT_FOR_RECONCILE: dict[tuple[str, str], str] = {
     ("update_tool", f"{S3}.DeleteObject"): "is not the spec of ACTIVE tool",
+    ("update_tool_lambda", f"{S3}.DeleteObject"): "is not the spec of ACTIVE tool",
 }
 
 
@@ -377,7 +382,7 @@ def _either(record: dict[str, Any], attr: str, empty: Any = None) -> list[Any]:
 
 def _pending_key(record: dict[str, Any]) -> str | None:
     """The spec object a paused tool update wrote (its target may read it)."""
-    spec = (record.get("pending") or {}).get("spec")
+    spec = (record.get("pending") or {}).get(described_by(record))
     if not spec:
         return None
     return spec_key(str(record["gateway_id"]), str(record["tool_id"]), str(spec["sha256"]))
@@ -451,16 +456,14 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
         target = w.targets.get((str(ac.get("gateway_id")), str(ac.get("target_id"))))
         creds = record.get("credentials") or {}
         provider = creds.get("provider_name")
-        key = (record.get("spec") or {}).get("s3_key")
+        key = described(record).get("s3_key")
         if status == "ACTIVE":
             if target is None:
                 problems.append(f"tool {tid} is ACTIVE but AgentCore has no target {ac}")
             else:
-                uri = target["targetConfiguration"]["mcp"]["openApiSchema"]["s3"]["uri"]
-                if uri != record["spec"]["s3_uri"] and uri.split("/", 3)[3] != _pending_key(record):
-                    problems.append(
-                        f"tool {tid} says spec {record['spec']['s3_uri']}, the target reads {uri}"
-                    )
+                uri, says = served_uri(target), described(record)["s3_uri"]
+                if uri != says and uri.split("/", 3)[3] != _pending_key(record):
+                    problems.append(f"tool {tid} says spec {says}, the target reads {uri}")
                 if (target.get("description") or None) not in _either(record, "description"):
                     problems.append(
                         f"tool {tid} says description {record.get('description')!r}, "
@@ -496,7 +499,7 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
     }
     for (ac_gateway, target_id), target in w.targets.items():
         record = by_target.get((ac_gateway, target_id))
-        uri = target["targetConfiguration"]["mcp"]["openApiSchema"]["s3"]["uri"]
+        uri = served_uri(target)
         if uri.split("/", 3)[3] not in w.objects:
             problems.append(f"target {target_id} reads {uri}, which is not in the bucket")
         pending_by_name = any(
@@ -528,7 +531,7 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
         if record is None:
             problems.append(f"spec object {key} has no tool: orphan")
         elif record["status"] == "ACTIVE" and key not in (
-            record["spec"]["s3_key"],
+            described(record)["s3_key"],
             _pending_key(record),
         ):
             problems.append(f"spec object {key} is not the spec of ACTIVE tool {parts[2]}: orphan")
@@ -557,7 +560,16 @@ def touched_by(record: dict[str, Any], request_id: str) -> bool:
     return any(e.get("request_id") == request_id for e in record.get("audit", []))
 
 
-_COMPARED = ("description", "tags", "spec", "credentials", "authorizer_type", "metadata")
+_COMPARED = (
+    "description",
+    "tags",
+    "spec",
+    "target",
+    "tools",
+    "credentials",
+    "authorizer_type",
+    "metadata",
+)
 
 # (subject, flow kind, operation) that come after AgentCore took the change:
 # any fault there pauses the flow (services/records/lifecycle.py `pause`).

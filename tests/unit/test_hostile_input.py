@@ -381,6 +381,17 @@ SOURCES: dict[str, dict[str, Any]] = {
     "url": {"type": "url", "url": "https://api.example.com/openapi.json"},
     "s3": {"type": "s3", "key": "uploads/payments/x/pets.json"},
     "api_info": api_info_source(),
+    "lambda": {
+        "type": "lambda",
+        "lambda_arn": "arn:aws:lambda:us-east-1:123456789012:function:pets",
+        "tools": [
+            {
+                "name": "get_pet",
+                "description": "One pet",
+                "input_schema": {"type": "object", "properties": {"id": {"type": "string"}}},
+            }
+        ],
+    },
 }
 CREDENTIALS: dict[str, dict[str, Any]] = {
     "none": {"type": "none"},
@@ -1232,3 +1243,57 @@ def test_metadata_dynamodb_can_store_is_kept(stage: Stage, metadata: dict[str, A
         event("delete_gateway", {"gateway_id": response["data"]["gateway_id"]})
     )
     assert deleted["status"] == 200, deleted
+
+
+# --- Lambda sources (issue 12): refused by the kind's checks, before any write --------
+
+
+def _lambda(tools: Any = None, arn: str | None = None) -> dict[str, Any]:
+    source = copy.deepcopy(SOURCES["lambda"])
+    if tools is not None:
+        source["tools"] = tools
+    if arn is not None:
+        source["lambda_arn"] = arn
+    return source
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    node: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        node = {"type": "object", "properties": {"p": node}}
+    return node
+
+
+HOSTILE_LAMBDA: dict[str, dict[str, Any]] = {
+    "arn-injection": _lambda(arn="arn:aws:lambda:us-east-1:123456789012:function:a;rm -rf /"),
+    "arn-wildcard": _lambda(arn="arn:aws:lambda:us-east-1:123456789012:function:*"),
+    "arn-too-long": _lambda(arn="arn:aws:lambda:us-east-1:123456789012:function:" + "a" * 200),
+    "other-partition": _lambda(arn="arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:a"),
+    "tool-not-an-object": _lambda(tools=["get_pet"]),
+    "ref": _lambda(
+        tools=[
+            {"name": "a", "description": "b", "input_schema": {"$ref": "http://169.254.169.254/"}}
+        ]
+    ),
+    "deep": _lambda(tools=[{"name": "a", "description": "b", "input_schema": _nested(200)}]),
+    "name-with-separator-length": _lambda(
+        tools=[{"name": "a" * 300, "description": "b", "input_schema": {"type": "object"}}]
+    ),
+    "too-many-tools": _lambda(
+        tools=[
+            {"name": f"t{i}", "description": "b", "input_schema": {"type": "object"}}
+            for i in range(101)
+        ]
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_LAMBDA))
+def test_a_hostile_lambda_source_is_refused_and_changes_nothing(stage: Stage, case: str) -> None:
+    response = through(stage, "create_tool", HOSTILE_LAMBDA[case], 422, "ValidationError")
+    assert all(d["field"].startswith("data.source.") for d in response["error"]["details"])
+    checked = stage.registry.invoke(
+        {"action": "validate_spec", "data": {"source": HOSTILE_LAMBDA[case]}}
+    )
+    assert checked["status"] == 200, checked
+    assert checked["data"]["ok"] is False

@@ -305,3 +305,84 @@ def test_bootstrap_creates_the_terraform_tables_bucket_and_role(aws: None) -> No
         trust = json.loads(trust)
     assert trust == GATEWAY_TRUST_POLICY
     assert Settings.model_validate(env).gateway_role_arn == role["Arn"]
+
+
+# --- the gateway role's Lambda grant (issue 12) -----------------------------------
+
+LAMBDA_GRANT_FOR_EACH = re.compile(r"^\$\{length\(var\.(\w+)\) > 0 \? \[var\.(\w+)\] : \[\]\}$")
+
+
+def _lambda_grant() -> tuple[str, dict[str, Any]]:
+    """The gateway policy's dynamic statement: its for_each and its content."""
+    [dynamic] = blocks("data", "aws_iam_policy_document")["gateway"]["dynamic"]
+    block = dynamic['"statement"']
+    [content] = block["content"]
+    return str(block["for_each"]), content
+
+
+def _lambda_statements(arns: list[str]) -> list[dict[str, Any]]:
+    """What the dynamic block makes for a value of its variable (its for_each
+    is read, not assumed: it must be `length(var.X) > 0 ? [var.X] : []`)."""
+    for_each, content = _lambda_grant()
+    match = LAMBDA_GRANT_FOR_EACH.match(for_each)
+    assert match, for_each
+    assert match.group(1) == match.group(2) == "lambda_target_function_arns"
+    assert content["resources"] == "${statement.value}"
+    return [
+        {
+            "sid": literal(content["sid"]),
+            "effect": literal(content["effect"]),
+            "actions": [literal(a) for a in content["actions"]],
+            "resources": value,
+        }
+        for value in ([arns] if len(arns) > 0 else [])
+    ]
+
+
+def test_the_gateway_role_invokes_exactly_the_listed_functions() -> None:
+    assert _lambda_statements([]) == []
+    arns = ["arn:aws:lambda:us-east-1:123456789012:function:pets-*"]
+    assert _lambda_statements(arns) == [
+        {
+            "sid": "LambdaTargets",
+            "effect": "Allow",
+            "actions": ["lambda:InvokeFunction"],
+            "resources": arns,
+        }
+    ]
+    variable = variables()["lambda_target_function_arns"]
+    assert variable["default"] == []
+    assert variable["type"] == "${list(string)}"
+
+
+def _lambda_arn_pattern() -> re.Pattern[str]:
+    [validation] = variables()["lambda_target_function_arns"]["validation"]
+    condition = str(validation["condition"])
+    assert condition.startswith("${alltrue([for arn in var.lambda_target_function_arns :")
+    found = re.search(r'can\(regex\("(.*)", arn\)\)', condition)
+    assert found, condition
+    # HCL's string escapes (`\\` is one backslash); RE2 and Python agree on
+    # the rest of this pattern's syntax.
+    return re.compile(found.group(1).replace("\\\\", "\\"))
+
+
+@pytest.mark.parametrize(
+    ("arn", "accepted"),
+    [
+        ("arn:aws:lambda:us-east-1:123456789012:function:pets-tools", True),
+        ("arn:aws:lambda:us-east-1:123456789012:function:pets-tools:live", True),
+        ("arn:aws:lambda:us-east-1:123456789012:function:pets-tools:$LATEST", True),
+        ("arn:aws:lambda:us-east-1:123456789012:function:pets-tools:*", True),
+        ("arn:aws:lambda:us-east-1:123456789012:function:pets-*", True),
+        ("arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:pets", True),
+        ("*", False),
+        ("arn:aws:lambda:us-east-1:123456789012:function:*", False),
+        ("arn:aws:lambda:us-east-1:123456789012:function:*:*", False),
+        ("arn:aws:lambda:us-east-1:123456789012:*", False),
+        ("arn:aws:lambda:*:123456789012:function:pets", False),
+        ("arn:aws:lambda:us-east-1:*:function:pets", False),
+        ("arn:aws:lambda:us-east-1:123456789012:layer:pets", False),
+    ],
+)
+def test_the_function_list_refuses_a_bare_wildcard(arn: str, accepted: bool) -> None:
+    assert bool(_lambda_arn_pattern().match(arn)) is accepted

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.records.types import ToolRecord
 from services.tools.targets.base import Prepared, Staged, StoredArtifact, TargetKind
+from services.tools.targets.lambda_function import LAMBDA
 from services.tools.targets.openapi import OPENAPI
 
 __all__ = [
@@ -23,7 +24,7 @@ __all__ = [
     "for_source",
 ]
 
-KINDS: tuple[TargetKind, ...] = (OPENAPI,)
+KINDS: tuple[TargetKind, ...] = (OPENAPI, LAMBDA)
 _BY_SOURCE = {source_type: kind for kind in KINDS for source_type in kind.source_types}
 _BY_NAME = {kind.name: kind for kind in KINDS}
 
@@ -34,6 +35,6 @@ def for_source(source: Any) -> TargetKind:
 
 
 def for_record(record: ToolRecord) -> TargetKind:
-    """The kind of a tool record. Records carry `target_kind` once there is more
-    than one kind; every record written before that is an OpenAPI tool."""
-    return _BY_NAME[str(record.get("target_kind") or OPENAPI.name)]
+    """The kind of a tool record: its `target.kind`; a record without `target`
+    (every one written before there were kinds) is an OpenAPI tool."""
+    return _BY_NAME[str((record.get("target") or {}).get("kind") or OPENAPI.name)]

@@ -21,7 +21,10 @@ The record keeps the description under the kind's `attribute` (`spec` for
 OpenAPI), which only the kind reads and writes on a typed record
 (`description`, `with_description`; a change's `set_` names `attribute`);
 every description carries `sha256`, the digest of what the target
-serves, which `Prepared.digest` is compared with. Identifiers derive from
+reads (`Prepared.digest`; `Prepared.changes` says whether an update changes
+what the target serves). Records also carry `target: {"kind": ...}` (the
+kind's name, which `targets.for_record` reads; the Lambda kind keeps its
+whole description there) and `tools`, the names it serves. Identifiers derive from
 the record (tool id, hashes), so every attempt of one request addresses the
 same artifacts.
 """
@@ -41,7 +44,17 @@ class Prepared(Protocol):
 
     @property
     def digest(self) -> str:
-        """Equal digests serve the same thing (compared with the record's)."""
+        """The sha256 of what `stage` stores (its content key)."""
+        ...
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        """The names of the tools it serves (the record's `tools`)."""
+        ...
+
+    def changes(self, current: dict[str, Any] | None) -> bool:
+        """Whether it serves something else than `current`, the record's
+        description (an update that changes nothing writes nothing)."""
         ...
 
     def describe(self) -> dict[str, Any]:
