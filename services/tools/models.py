@@ -119,7 +119,7 @@ class LambdaSource(StrictModel):
     @model_validator(mode="after")
     def _one_list(self) -> LambdaSource:
         if (self.tools is None) == (self.tools_s3_key is None):
-            raise ValueError("give tools or tools_s3_key, not both")
+            raise ValueError("give exactly one of tools and tools_s3_key")
         return self
 
 
