@@ -32,7 +32,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -169,8 +169,11 @@ class RecordStore:
         status: str | None,
         limit: int,
         next_token: str | None,
+        also: Callable[[dynamo.Expression], str] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One Query, newest first. `status` filters; by default DELETED is hidden.
+        """One Query, newest first. `status` filters; by default DELETED is
+        hidden. `also` adds a condition to the filter (it writes it with the
+        request's placeholders).
 
         DynamoDB applies Limit before the filter, so a page can hold fewer
         items than `limit` and still have a next_token: that is DynamoDB's
@@ -188,6 +191,8 @@ class RecordStore:
             request["FilterExpression"] = f"{expr.name('status')} = {expr.value(status)}"
         else:
             request["FilterExpression"] = f"{expr.name('status')} <> {expr.value('DELETED')}"
+        if also is not None:
+            request["FilterExpression"] = f"({request['FilterExpression']}) AND ({also(expr)})"
         if next_token:
             request["ExclusiveStartKey"] = decode_token(index, next_token)
         try:
@@ -248,9 +253,25 @@ class RecordStore:
         return cast("list[GatewayRecord]", items), token
 
     def tools_page(
-        self, gateway_id: str, *, status: str | None, limit: int, next_token: str | None
+        self,
+        gateway_id: str,
+        *,
+        status: str | None,
+        limit: int,
+        next_token: str | None,
+        kind: str | None = None,
+        unmarked_kind: str | None = None,
     ) -> tuple[list[ToolRecord], str | None]:
-        """`query_page` of a gateway's tools."""
+        """`query_page` of a gateway's tools; with `kind`, only those whose
+        `target.kind` is it (and, when it is `unmarked_kind`, the records
+        written before tools carried a `target`)."""
+
+        def of_kind(expr: dynamo.Expression) -> str:
+            match = f"{expr.name('target.kind')} = {expr.value(kind)}"
+            if kind != unmarked_kind:
+                return match
+            return f"{match} OR attribute_not_exists({expr.name('target')})"
+
         items, token = self.query_page(
             table=self.tools_table,
             index=TOOLS_BY_GATEWAY_INDEX,
@@ -259,6 +280,7 @@ class RecordStore:
             status=status,
             limit=limit,
             next_token=next_token,
+            also=of_kind if kind else None,
         )
         return cast("list[ToolRecord]", items), token
 

@@ -225,6 +225,9 @@ class GetToolData(StrictModel):
 class ListToolsData(StrictModel):
     gateway_id: GatewayId
     status: Literal["PENDING", "ACTIVE", "DELETING", "FAILED", "DELETED"] | None = None
+    # A kind of target (services/tools/targets/, `KINDS`): checked by the flow,
+    # which knows the kinds (this module cannot import them).
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 50
     next_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
 

@@ -538,11 +538,19 @@ def get_tool(call: Call, data: GetToolData) -> Result:
 
 
 def list_tools(call: Call, data: ListToolsData) -> Result:
+    names = sorted(kind.name for kind in targets.KINDS)
+    if data.kind is not None and data.kind not in names:
+        raise RequestValidationError(
+            f"unknown kind of tool {data.kind[:64]!r}",
+            [{"field": "data.kind", "message": "one of " + ", ".join(names)}],
+        )
     items, token = lifecycle.store(call).tools_page(
         data.gateway_id,
         status=data.status,
         limit=data.limit,
         next_token=data.next_token,
+        kind=data.kind,
+        unmarked_kind=targets.UNMARKED_KIND,
     )
     return Result(200, {"items": [public_view(i) for i in items], "next_token": token})
 

@@ -16,6 +16,7 @@ from services.tools.targets.openapi import OPENAPI
 
 __all__ = [
     "KINDS",
+    "UNMARKED_KIND",
     "Prepared",
     "Staged",
     "StoredArtifact",
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 KINDS: tuple[TargetKind, ...] = (OPENAPI, LAMBDA)
+# The kind of a record without `target`: every tool written before kinds.
+UNMARKED_KIND = OPENAPI.name
 _BY_SOURCE = {source_type: kind for kind in KINDS for source_type in kind.source_types}
 _BY_NAME = {kind.name: kind for kind in KINDS}
 
@@ -37,4 +40,4 @@ def for_source(source: Any) -> TargetKind:
 def for_record(record: ToolRecord) -> TargetKind:
     """The kind of a tool record: its `target.kind`; a record without `target`
     (every one written before there were kinds) is an OpenAPI tool."""
-    return _BY_NAME[str((record.get("target") or {}).get("kind") or OPENAPI.name)]
+    return _BY_NAME[str((record.get("target") or {}).get("kind") or UNMARKED_KIND)]
