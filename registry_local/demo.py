@@ -42,6 +42,26 @@ PETSTORE: dict[str, Any] = {
 }
 
 
+# A Lambda function target: the function's ARN and the tools it implements
+# (AgentCore invokes it with the gateway's role; terraform's
+# lambda_target_function_arns grants that on AWS).
+LAMBDA_SOURCE: dict[str, Any] = {
+    "type": "lambda",
+    "lambda_arn": "arn:aws:lambda:us-east-1:123456789012:function:orders-tools",
+    "tools": [
+        {
+            "name": "get_order",
+            "description": "Read one order",
+            "input_schema": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string", "description": "the order's id"}},
+                "required": ["order_id"],
+            },
+        }
+    ],
+}
+
+
 def summary(response: dict[str, Any]) -> dict[str, Any]:
     record = response.get("data") or {}
     summary: dict[str, Any] = {"ok": response["ok"], "status": response["status"]}
@@ -205,7 +225,38 @@ def run_demo() -> int:
                 },
             ),
         )
+        orders = step(
+            "create_tool of a Lambda function and the tools it implements (the gateway's role)",
+            _event(
+                "create_tool",
+                {
+                    "gateway_id": gateway_id,
+                    "name": "orders",
+                    "source": LAMBDA_SOURCE,
+                },
+            ),
+        )
+        print(f"   target: {orders['data']['target']['kind']}, tools {orders['data']['tools']}")
+        bad_schema = {"type": "object", "properties": {"id": {"oneOf": [{"type": "string"}]}}}
+        step(
+            "create_tool of a Lambda tool whose schema AgentCore cannot hold: 422, with the path",
+            _event(
+                "create_tool",
+                {
+                    "gateway_id": gateway_id,
+                    "name": "orders-bad",
+                    "source": {
+                        **LAMBDA_SOURCE,
+                        "tools": [{**LAMBDA_SOURCE["tools"][0], "input_schema": bad_schema}],
+                    },
+                },
+            ),
+        )
         step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
+        step(
+            "list_tools of kind lambda",
+            _read("list_tools", {"gateway_id": gateway_id, "kind": "lambda"}),
+        )
         private = {**PETSTORE, "servers": [{"url": "http://10.0.0.1"}]}
         step(
             "validate_spec of a spec aimed at a private, plain-http server",

@@ -49,12 +49,14 @@ def test_the_demo_runs_every_step_as_titled(capsys: pytest.CaptureFixture[str]) 
     assert len(answers) >= 20
     tools = answers["list_tools"]["items"]
     assert sorted(name for name, _ in tools) == [
+        "orders",
         "pets",
         "pets-from-file",
         "pets-uploaded",
         "weather",
     ]
     assert all(status == "ACTIVE" for _, status in tools)
+    assert answers["list_tools of kind lambda"]["items"] == [["orders", "ACTIVE"]]
     assert "demo-key-kept-by-agentcore" not in out
 
 
