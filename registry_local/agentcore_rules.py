@@ -46,6 +46,15 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    (gateway-building-adding-targets-authorization.html: for Lambda targets
    `credentialProviderType` GATEWAY_IAM_ROLE alone). Create and update with
    any other are a ValidationException here; moto takes any.
+10. UpdateGateway replaces the whole configuration (API_UpdateGateway.html:
+   an optional field left out is reset, not kept): here description,
+   protocolConfiguration, authorizerConfiguration, kmsKeyArn,
+   interceptorConfigurations, policyEngineConfiguration and exceptionLevel
+   left out of an update are cleared; moto keeps what was omitted. And
+   semantic search is enabled only at create (devguide gateway-create.html,
+   "You can only enable semantic search when you create the gateway"): an
+   update asking for `searchType` SEMANTIC on a gateway without it is a
+   ValidationException here; moto takes it.
 """
 
 from __future__ import annotations
@@ -70,6 +79,18 @@ _installed = False
 
 class ValidationException(BedrockAgentCoreControlClientError):
     code = "ValidationException"
+
+
+# Rule 10: Gateway attributes an UpdateGateway that leaves them out resets.
+_REPLACED_ON_UPDATE = (
+    "description",
+    "protocol_configuration",
+    "authorizer_configuration",
+    "kms_key_arn",
+    "interceptor_configurations",
+    "policy_engine_configuration",
+    "exception_level",
+)
 
 
 def _tokens(backend: Any) -> dict[str, tuple[str, str]]:
@@ -155,7 +176,14 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
         return result
 
     def gateway_update(self: Any, *args: Any, **kwargs: Any) -> None:
+        wanted = ((kwargs.get("protocol_configuration") or {}).get("mcp") or {}).get("searchType")
+        had = ((self.protocol_configuration or {}).get("mcp") or {}).get("searchType")
+        if wanted == "SEMANTIC" and had != "SEMANTIC":
+            raise ValidationException("Semantic search can only be enabled when creating a gateway")
         original_gateway_update(self, *args, **kwargs)
+        for field in _REPLACED_ON_UPDATE:
+            if kwargs.get(field) is None:
+                setattr(self, field, None)
         self._transitions = [("CREATING", "READY"), ("UPDATING", "READY")]
 
     def target_update(self: Any, *args: Any, **kwargs: Any) -> None:

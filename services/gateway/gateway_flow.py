@@ -125,6 +125,9 @@ def create_gateway(call: Call, data: CreateGatewayData) -> Result:
         "authorizer": data.authorizer.model_dump(exclude_none=True) if data.authorizer else None,
         "tags": data.tags or {},
         "metadata": data.metadata or {},
+        "semantic_search": data.semantic_search,
+        "kms_key_arn": data.kms_key_arn,
+        "exception_level": data.exception_level,
         "status": "PENDING",
         "team": actor.team,
         "created_by": actor.user,
@@ -200,6 +203,9 @@ def _drive_create(call: Call, record: GatewayRecord, *, resumed: bool) -> Result
                 authorizer_type=record["authorizer_type"],
                 authorizer=record.get("authorizer"),
                 tags=record.get("tags") or None,
+                semantic_search=record.get("semantic_search"),
+                kms_key_arn=record.get("kms_key_arn"),
+                exception_level=record.get("exception_level"),
                 # Derived from the record id, itself derived from the creating
                 # request: every attempt at this create sends the same token.
                 token=client_token("gateway", str(record["gateway_id"])),
@@ -345,7 +351,7 @@ def update_gateway(call: Call, data: UpdateGatewayData) -> Result:
 
 
 def _desired_changes(record: GatewayRecord, data: UpdateGatewayData) -> dict[str, Any]:
-    changes = data.model_dump(exclude={"gateway_id", "expected_version"}, exclude_none=True)
+    changes = data.changes()
     if "authorizer_type" in changes and changes["authorizer_type"] != "CUSTOM_JWT":
         changes["authorizer"] = None
     authorizer_type = changes.get("authorizer_type", record.get("authorizer_type"))
@@ -355,6 +361,17 @@ def _desired_changes(record: GatewayRecord, data: UpdateGatewayData) -> dict[str
             [{"field": "data.authorizer", "message": "set authorizer_type to CUSTOM_JWT as well"}],
         )
     return changes
+
+
+# What UpdateGateway carries; a change of anything else (metadata, tags)
+# makes no UpdateGateway call.
+AGENTCORE_FIELDS = (
+    "description",
+    "authorizer_type",
+    "authorizer",
+    "kms_key_arn",
+    "exception_level",
+)
 
 
 def _drive_update(call: Call, record: GatewayRecord) -> Result:
@@ -367,7 +384,7 @@ def _drive_update(call: Call, record: GatewayRecord) -> Result:
     # record keeps the pending change for a resume instead of failing.
     sent = False
     try:
-        if any(f in pending for f in ("description", "authorizer_type", "authorizer")):
+        if any(f in pending for f in AGENTCORE_FIELDS):
             answer = service.update_gateway(
                 agentcore_id,
                 name=record["name"],
@@ -375,6 +392,10 @@ def _drive_update(call: Call, record: GatewayRecord) -> Result:
                 description=pending.get("description", record["description"]),
                 authorizer_type=pending.get("authorizer_type", record["authorizer_type"]),
                 authorizer=pending.get("authorizer", record["authorizer"]),
+                # Absent on records written before the options: off.
+                semantic_search=record.get("semantic_search"),
+                kms_key_arn=pending.get("kms_key_arn", record.get("kms_key_arn")),
+                exception_level=pending.get("exception_level", record.get("exception_level")),
             )
             sent = True
             step = "GetGateway"

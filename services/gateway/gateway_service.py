@@ -51,6 +51,21 @@ def authorizer_configuration(
     return {"customJWTAuthorizer": jwt}
 
 
+def options(
+    semantic_search: bool | None, kms_key_arn: str | None, exception_level: str | None
+) -> dict[str, Any]:
+    """The gateway options as CreateGateway/UpdateGateway take them (absent
+    when off, as on a record written before the options existed)."""
+    kwargs: dict[str, Any] = {}
+    if semantic_search:
+        kwargs["protocolConfiguration"] = {"mcp": {"searchType": "SEMANTIC"}}
+    if kms_key_arn:
+        kwargs["kmsKeyArn"] = kms_key_arn
+    if exception_level:
+        kwargs["exceptionLevel"] = exception_level
+    return kwargs
+
+
 def summarize(gateway: dict[str, Any]) -> GatewayRef:
     """The part of AgentCore's answer that a record keeps."""
     return {
@@ -79,6 +94,9 @@ class GatewayService:
         authorizer: dict[str, Any] | None,
         tags: dict[str, str] | None,
         token: str,
+        semantic_search: bool | None = None,
+        kms_key_arn: str | None = None,
+        exception_level: str | None = None,
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "name": name,
@@ -86,6 +104,7 @@ class GatewayService:
             "protocolType": "MCP",
             "authorizerType": authorizer_type,
             "clientToken": token,
+            **options(semantic_search, kms_key_arn, exception_level),
         }
         if description:
             kwargs["description"] = description
@@ -117,15 +136,20 @@ class GatewayService:
         description: str | None,
         authorizer_type: str,
         authorizer: dict[str, Any] | None,
+        semantic_search: bool | None,
+        kms_key_arn: str | None,
+        exception_level: str | None,
     ) -> dict[str, Any]:
         # UpdateGateway replaces the whole configuration ("any optional field
-        # that you omit ... is reset"), so the full desired state is sent.
+        # that you omit ... is reset"), so the full desired state is sent,
+        # the options included (semantic search would be lost otherwise).
         kwargs: dict[str, Any] = {
             "gatewayIdentifier": gateway_id,
             "name": name,
             "roleArn": self._role_arn,
             "protocolType": "MCP",
             "authorizerType": authorizer_type,
+            **options(semantic_search, kms_key_arn, exception_level),
         }
         if description:
             kwargs["description"] = description

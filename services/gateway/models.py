@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
@@ -21,6 +21,11 @@ AuthorizerType = Literal["AWS_IAM", "CUSTOM_JWT", "NONE"]
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w.:/=+@ -]+$")]
 TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w.:/=+@ -]*$")]
 Tags = Annotated[dict[TagKey, TagValue], Field(max_length=50)]
+# KmsKeyArn and ExceptionLevel of the botocore model (searchType's only value
+# is SEMANTIC, so `semantic_search` is a boolean).
+KMS_KEY_ARN_PATTERN = r"^arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}$"
+KmsKeyArn = Annotated[str, StringConstraints(max_length=2048, pattern=KMS_KEY_ARN_PATTERN)]
+ExceptionLevel = Literal["DEBUG"]
 
 
 class Authorizer(StrictModel):
@@ -64,6 +69,9 @@ class CreateGatewayData(StrictModel):
     authorizer: Authorizer | None = Field(default=None, validate_default=True)
     metadata: Metadata = None
     tags: Tags | None = None
+    semantic_search: bool = False
+    kms_key_arn: KmsKeyArn | None = None
+    exception_level: ExceptionLevel | None = None
 
     _authorizer_matches_type = field_validator("authorizer")(_check_authorizer)
 
@@ -87,15 +95,50 @@ class UpdateGatewayData(StrictModel):
     authorizer: Authorizer | None = Field(default=None, validate_default=True)
     metadata: Metadata = None
     tags: Tags | None = None
+    # Refused when given: AgentCore enables semantic search only at create
+    # (devguide gateway-create.html: "You can only enable semantic search when
+    # you create the gateway"); turning it off is not documented either.
+    semantic_search: bool | None = None
+    # Set or changed (devguide gateway-encryption.html: a customer managed key
+    # can be given when you "Update a gateway's configurations"); never
+    # removed: going back to the AWS managed key is not documented, and a
+    # gateway that lost its key loses its data, so `null` is refused.
+    kms_key_arn: KmsKeyArn | None = None
+    # "DEBUG" turns detailed errors on, an explicit null turns them off.
+    exception_level: ExceptionLevel | None = None
+
+    @field_validator("semantic_search")
+    @classmethod
+    def _semantic_search_at_create(cls, value: bool | None) -> bool | None:
+        if value is not None:
+            raise ValueError(
+                "semantic_search is set when the gateway is created; AgentCore cannot change it"
+            )
+        return value
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms_key_not_removed(cls, value: str | None) -> str | None:
+        # Runs only when the field is given: an explicit null.
+        if value is None:
+            raise ValueError("kms_key_arn can be changed but not removed")
+        return value
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdateGatewayData:
-        changes = self.model_dump(exclude={"gateway_id", "expected_version"}, exclude_none=True)
-        if not changes:
+        if not self.changes():
             raise ValueError(
-                "give at least one of description, authorizer_type, authorizer, metadata, tags"
+                "give at least one of description, authorizer_type, authorizer, metadata, tags, "
+                "kms_key_arn, exception_level"
             )
         return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields to change: those given, and exception_level also as null."""
+        changes = self.model_dump(exclude={"gateway_id", "expected_version"}, exclude_none=True)
+        if "exception_level" in self.model_fields_set:
+            changes["exception_level"] = self.exception_level
+        return changes
 
     _authorizer_matches_type = field_validator("authorizer")(_check_authorizer)
 

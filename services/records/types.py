@@ -111,6 +111,10 @@ class GatewayRecord(RecordBase):
     agentcore: GatewayRef | None
     # The creating request's hash (the ledger's check of a replay).
     request_hash: NotRequired[str]
+    # The gateway options (absent on records written before them: off/none).
+    semantic_search: NotRequired[bool]
+    kms_key_arn: NotRequired[str | None]
+    exception_level: NotRequired[str | None]
 
 
 class ToolRecord(RecordBase):
