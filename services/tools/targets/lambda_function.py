@@ -277,17 +277,14 @@ def _checked(call: Call, source: Any, target_name: str) -> tuple[PreparedTools |
     ), check
 
 
-class LambdaKind:
+class LambdaKind(stored_document.StoredDocumentKind):
     name = "lambda"
     attribute = "target"
     source_types = frozenset({"lambda"})
     # AgentCore's outbound authorization for Lambda targets: the gateway's
     # IAM role only (gateway-outbound-auth.html, cited above).
     credential_types = frozenset({"gateway_iam_role"})
-    stage_step = "PutObject"
-    remove_step = "DeleteObject"
     artifact_noun = "tool schema object"
-    artifact_finding = "spec-object"
 
     def prepare(
         self,
@@ -332,9 +329,6 @@ class LambdaKind:
         described["target"] = description
         return described
 
-    def planned(self, record: ToolRecord, prepared: Prepared) -> tuple[str, ...]:
-        return (stored_document.key(record, prepared.digest),)
-
     def stage(self, call: Call, record: ToolRecord, prepared: Prepared) -> Staged:
         assert isinstance(prepared, PreparedTools)  # noqa: S101 - this kind's own prepare made it
         key, uri = stored_document.put(call, record, prepared.sha256, prepared.body)
@@ -349,18 +343,6 @@ class LambdaKind:
                 }
             }
         }
-
-    def adopted(self, call: Call, record: ToolRecord) -> Staged:
-        target = stored_document.located(call, record, dict(self.description(record) or {}))
-        return Staged(target, (target["s3_key"],))
-
-    def artifacts(self, record: ToolRecord, *, pending: bool) -> frozenset[str]:
-        return stored_document.artifacts(
-            record, self.description(record), self.attribute, pending=pending
-        )
-
-    def remove(self, call: Call, ref: str) -> None:
-        stored_document.remove(call, ref)
 
     def stored(self, call: Call) -> Iterator[StoredArtifact]:
         # The OpenAPI kind lists the shared prefix, Lambda tools' objects

@@ -20,15 +20,12 @@ from services.tools.targets import stored_document
 from services.tools.targets.base import Prepared, Staged, StoredArtifact
 
 
-class OpenApiKind:
+class OpenApiKind(stored_document.StoredDocumentKind):
     name = "openapi"
     attribute = "spec"
     source_types = frozenset({"inline", "file", "url", "s3", "api_info"})
     credential_types = frozenset({"none", "gateway_iam_role", "api_key", "oauth2"})
-    stage_step = "PutObject"
-    remove_step = "DeleteObject"
     artifact_noun = "spec object"
-    artifact_finding = "spec-object"
 
     def prepare(
         self,
@@ -62,11 +59,6 @@ class OpenApiKind:
         described["spec"] = description
         return described
 
-    def planned(self, record: ToolRecord, prepared: Prepared) -> tuple[str, ...]:
-        """The artifacts `stage` will make, known before it runs (a put that
-        times out may still have stored the object)."""
-        return (stored_document.key(record, prepared.digest),)
-
     def stage(self, call: Call, record: ToolRecord, prepared: Prepared) -> Staged:
         assert isinstance(prepared, PreparedSpec)  # noqa: S101 - this kind's own prepare made it
         key, uri = stored_document.put(call, record, prepared.sha256, prepared.body)
@@ -74,18 +66,6 @@ class OpenApiKind:
 
     def configuration(self, description: dict[str, Any]) -> dict[str, Any]:
         return {"mcp": {"openApiSchema": {"s3": {"uri": str(description.get("s3_uri"))}}}}
-
-    def adopted(self, call: Call, record: ToolRecord) -> Staged:
-        spec = stored_document.located(call, record, dict(self.description(record) or {}))
-        return Staged(spec, (spec["s3_key"],))
-
-    def artifacts(self, record: ToolRecord, *, pending: bool) -> frozenset[str]:
-        return stored_document.artifacts(
-            record, self.description(record), self.attribute, pending=pending
-        )
-
-    def remove(self, call: Call, ref: str) -> None:
-        stored_document.remove(call, ref)
 
     def stored(self, call: Call) -> Iterator[StoredArtifact]:
         return stored_document.stored(call)

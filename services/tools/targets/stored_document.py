@@ -6,8 +6,9 @@ canonical JSON under the content key scheme of services/s3/s3_service.py
 from there. A key derived from the content makes a retried or resumed put
 harmless and lets an update write beside what the target still serves. The
 record's description of such a kind holds `sha256`, `s3_key` and `s3_uri`;
-these functions are the staging, the cleanup and the stored-object part of
-drift for both, so neither keeps a copy.
+this module (its functions and `StoredDocumentKind`) is the staging, the
+cleanup and the stored-object part of drift for both, so neither keeps a
+copy.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from services.context import Call
 from services.records.types import ToolRecord
 from services.s3.s3_service import SPECS_PREFIX, spec_key
-from services.tools.targets.base import StoredArtifact
+from services.tools.targets.base import Prepared, Staged, StoredArtifact
 
 
 def key(record: ToolRecord, sha256: str) -> str:
@@ -34,29 +35,6 @@ def put(call: Call, record: ToolRecord, sha256: str, body: bytes) -> tuple[str, 
     return stored, bucket.uri(stored)
 
 
-def located(call: Call, record: ToolRecord, description: dict[str, Any]) -> dict[str, Any]:
-    """The description with where its object lives (reconcile's adoption of
-    a PENDING record, whose description has no key yet)."""
-    stored = key(record, str(description.get("sha256")))
-    return {**description, "s3_key": stored, "s3_uri": call.runtime.spec_bucket.uri(stored)}
-
-
-def artifacts(
-    record: ToolRecord, description: dict[str, Any] | None, attribute: str, *, pending: bool
-) -> frozenset[str]:
-    """The object the description uses, and (with `pending`) the one a
-    paused update under `attribute` staged."""
-    keys = {(description or {}).get("s3_key")}
-    change = (record.get("pending") or {}).get(attribute) if pending else None
-    if change:
-        keys.add(key(record, change["sha256"]))
-    return frozenset(str(k) for k in keys if k)
-
-
-def remove(call: Call, ref: str) -> None:
-    call.runtime.spec_bucket.delete(ref)
-
-
 def stored(call: Call) -> Iterator[StoredArtifact]:
     """Every object under the shared prefix (whichever kind wrote it: the
     sweep judges each by its record's own kind)."""
@@ -64,6 +42,49 @@ def stored(call: Call) -> Iterator[StoredArtifact]:
         parts = listed.removeprefix(SPECS_PREFIX).split("/")
         if len(parts) == 3:  # else not a key the registry writes
             yield StoredArtifact(listed, gateway_id=parts[0], tool_id=parts[1])
+
+
+class StoredDocumentKind:
+    """The part of `TargetKind` that a kind serving a stored document shares:
+    the steps of its artifact, and where its artifacts are. A subclass gives
+    `attribute`, `description`/`with_description` (a literal key of
+    `ToolRecord`), `prepare`, `inspect`, `stage`, `configuration`, `stored`
+    and `drift`."""
+
+    attribute: str
+    stage_step = "PutObject"
+    remove_step = "DeleteObject"
+    # One listing of the shared prefix serves every such kind (`stored`).
+    artifact_finding = "spec-object"
+
+    def description(self, record: ToolRecord) -> dict[str, Any] | None:
+        """Each kind reads its own attribute (a literal key of `ToolRecord`)."""
+        raise NotImplementedError
+
+    def planned(self, record: ToolRecord, prepared: Prepared) -> tuple[str, ...]:
+        """The object `stage` will put, known before it runs (a put that
+        times out may still have stored it)."""
+        return (key(record, prepared.digest),)
+
+    def adopted(self, call: Call, record: ToolRecord) -> Staged:
+        """Reconcile's adoption of a PENDING record: its description with
+        where the object lives (the description has no key before staging)."""
+        described = dict(self.description(record) or {})
+        stored_key = key(record, str(described.get("sha256")))
+        described.update(s3_key=stored_key, s3_uri=call.runtime.spec_bucket.uri(stored_key))
+        return Staged(described, (stored_key,))
+
+    def artifacts(self, record: ToolRecord, *, pending: bool) -> frozenset[str]:
+        """The object the description uses, and (with `pending`) the one a
+        paused update of this kind's attribute staged."""
+        keys = {(self.description(record) or {}).get("s3_key")}
+        change = (record.get("pending") or {}).get(self.attribute) if pending else None
+        if change:
+            keys.add(key(record, change["sha256"]))
+        return frozenset(str(k) for k in keys if k)
+
+    def remove(self, call: Call, ref: str) -> None:
+        call.runtime.spec_bucket.delete(ref)
 
 
 def object_drift(call: Call, description: dict[str, Any], noun: str) -> str | None:
