@@ -149,6 +149,36 @@ def test_a_tool_action_loads_its_machinery_when_asked() -> None:
     assert {"yaml", "openapi_spec_validator", "jsonschema", "handlers.validate_spec"} <= loaded
 
 
+GET_TOOL = {"action": "get_tool", "data": {"tool_id": "tl-00000000000000000000"}}
+# What checks and reads a spec: a tool action that checks none loads none of
+# it (services/tools/spec_pipeline.py, which imports it on first use, is light).
+SPEC_MACHINERY = (
+    "services.tools.spec_intake",
+    "services.tools.spec_normalize",
+    "services.tools.spec_validation",
+    "services.tools.url_fetch",
+    "openapi_spec_validator",
+    "jsonschema",
+    "yaml",
+    "requests",
+)
+
+
+def test_a_tool_read_loads_no_spec_machinery() -> None:
+    # After a get_gateway: the stub answers its GetItem, then this Query.
+    [_, got] = serve(GET, GET_TOOL)
+
+    assert (got["status"], got["code"]) == (404, "NotFound")
+    assert "services.tools.tool_flow" in got["modules"]  # the check below is not vacuous
+    loaded = [
+        name
+        for name in got["modules"]
+        for heavy in SPEC_MACHINERY
+        if name == heavy or name.startswith(heavy + ".")
+    ]
+    assert loaded == []
+
+
 def test_every_action_module_registers_its_action() -> None:
     actions = registered_actions()
 

@@ -50,8 +50,6 @@ from services.tools.spec_validation.operations import (
     PARAMETER_NAME_PATTERN,
 )
 from services.tools.spec_validation.report import (
-    MAX_TOOL_NAME,
-    TOOL_NAME_SEPARATOR,
     Finding,
     OperationReport,
     Severity,
@@ -59,6 +57,7 @@ from services.tools.spec_validation.report import (
 )
 from services.tools.spec_validation.selection import MAX_OPERATIONS_PER_TARGET
 from services.tools.spec_validation.validate import OnUnsupported, validate_spec
+from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_SEPARATOR
 
 __all__ = [
     "MAX_OPERATIONS_PER_TARGET",

@@ -18,7 +18,6 @@ from typing import Any
 from services.tools import json_pointer
 from services.tools.json_pointer import ROOT, child, join
 from services.tools.spec_validation.report import (
-    TOOL_NAME_SEPARATOR,
     Finding,
     Issue,
     OperationReport,
@@ -26,6 +25,7 @@ from services.tools.spec_validation.report import (
 )
 from services.tools.spec_validation.schemas import COMPOSITION, merge_first, scan_schema
 from services.tools.spec_validation.values import as_dict, as_list
+from services.tools.tool_names import TOOL_NAME_SEPARATOR
 
 # The HTTP methods of an OpenAPI 3.0/3.1 Path Item (normalization reads them here too).
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -16,22 +16,14 @@ from typing import Any
 
 from services.tools.json_pointer import child
 from services.tools.spec_validation.document import Operation, Spec
-from services.tools.spec_validation.report import (
-    MAX_TOOL_NAME,
-    TOOL_NAME_SEPARATOR,
-    Issue,
-    short,
-)
+from services.tools.spec_validation.report import Issue, short
 from services.tools.spec_validation.schemas import COMPOSITION
 from services.tools.spec_validation.servers import server_url_problems
 from services.tools.spec_validation.values import as_dict, as_list
+from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_PATTERN, TOOL_NAME_SEPARATOR
 
-# The operationId becomes the tool name. The tool-naming page gives only the
-# pattern `${target_name}___${tool_name}` (report.TOOL_NAME_SEPARATOR); the
-# OpenAPI page warns that names the downstream LLM's ToolSpec refuses
-# ("unsupported characters") fail in the data plane, and Bedrock's
-# ToolSpecification.name is `[a-zA-Z0-9_-]+`.
-OPERATION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+# The operationId becomes the tool name (services/tools/tool_names.py).
+OPERATION_ID_PATTERN = TOOL_NAME_PATTERN
 # Parameters become properties of the tool's input schema: the same ToolSpec
 # bullet of the OpenAPI page ("property names exceeding the allowed length or
 # containing unsupported characters"); LLM providers take `[A-Za-z0-9_.-]{1,64}`.

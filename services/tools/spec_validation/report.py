@@ -17,14 +17,6 @@ from services.errors import InvalidSpecError
 
 Severity = Literal["error", "warning"]
 
-# The tool-naming page builds a tool's name as `${target_name}___${tool_name}`
-# (three underscores; one rendering of the page shows two). It gives no
-# length: 256 is the registry's bound (models.OPERATION_ID). Bedrock's
-# Converse API takes tool names of at most 64 characters; that depends on the
-# agent's model, so it is not enforced here.
-TOOL_NAME_SEPARATOR = "___"
-MAX_TOOL_NAME = 256
-
 
 @dataclass(frozen=True)
 class Finding:

@@ -33,10 +33,9 @@ from typing import Any
 from services.context import Call
 from services.errors import ForbiddenError, RequestValidationError
 from services.records.types import ToolRecord
-from services.tools.spec_validation.operations import OPERATION_ID_PATTERN
-from services.tools.spec_validation.report import MAX_TOOL_NAME, TOOL_NAME_SEPARATOR
 from services.tools.targets import stored_document
 from services.tools.targets.base import Prepared, Staged, StoredArtifact
+from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_PATTERN, TOOL_NAME_SEPARATOR
 
 # The API's `LambdaFunctionArn` (pattern and length, botocore's service
 # model, McpLambdaTargetConfiguration.lambdaArn).
@@ -182,7 +181,7 @@ def _name(
     # The same rules as an OpenAPI operationId, which is also a tool name
     # (spec_validation/operations.py): the characters the models' tool
     # specs take, and `<target>___<name>` within AgentCore's length.
-    if not isinstance(name, str) or not OPERATION_ID_PATTERN.match(name):
+    if not isinstance(name, str) or not TOOL_NAME_PATTERN.match(name):
         check.add(path, "letters, digits, '_' and '-' only")
     elif len(f"{target_name}{TOOL_NAME_SEPARATOR}{name}") > MAX_TOOL_NAME:
         check.add(
