@@ -14,7 +14,6 @@ from services.errors import UpstreamUnavailableError
 from services.gateway import gateway_flow
 from services.gateway.models import DeleteGatewayData
 from services.polling import poll
-from services.records import lifecycle
 from services.records.lifecycle import Result
 from services.records.types import GatewayRecord, gateway_agentcore_id
 
@@ -36,7 +35,7 @@ def delete_tools(call: Call, gateway: GatewayRecord) -> None:
     from services.tools import tool_flow
     from services.tools.models import DeleteToolData
 
-    for tool in lifecycle.store(call).live_tools(gateway["gateway_id"]):
+    for tool in call.runtime.records.live_tools(gateway["gateway_id"]):
         data = DeleteToolData(tool_id=tool["tool_id"], gateway_id=tool["gateway_id"])
         request_id = (
             "cascade-" + hashlib.sha256(f"{call.rid}:{tool['tool_id']}".encode()).hexdigest()[:40]

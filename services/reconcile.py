@@ -115,7 +115,7 @@ def reconcile(
     next_token: str | None,
 ) -> dict[str, Any]:
     report = Report(dry_run=dry_run)
-    store = lifecycle.store(call)
+    store = call.runtime.records
     start_key = _decode(next_token)
     stopped_at: dict[str, Any] | None = None
     while True:
@@ -180,7 +180,7 @@ def _on_behalf(call: Call, record: R) -> Call | None:
     """A Call that acts for the request that left `record` half done, so its
     ledger entry gets the outcome; None if that request is unknown."""
     request_id = lease_holder(record) or record.get("request_id")
-    entry = lifecycle.store(call).get_ledger(str(request_id)) if request_id else None
+    entry = call.runtime.records.get_ledger(str(request_id)) if request_id else None
     if entry is None:
         return None
     actor = Actor(user=_RECONCILER, team=str(record.get("team")), roles=["admin"])
@@ -301,7 +301,7 @@ def _delete(table: str, key: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_orphans(call: Call, report: Report, delete_orphans: bool) -> None:
-    store = lifecycle.store(call)
+    store = call.runtime.records
     settings = call.runtime.settings
     gateways = call.runtime.gateways
     agentcore_targets = call.runtime.targets
@@ -349,7 +349,7 @@ def _sweep_leftovers(call: Call, report: Report, delete_orphans: bool) -> None:
     *orphan* is one no record knows at all: reported, and removed only with
     `delete_orphans`, like an orphan gateway. A tool that is PENDING,
     DELETING, or held by a live request is left to its own repair."""
-    store = lifecycle.store(call)
+    store = call.runtime.records
     # Each decision reads its record right before it, never from a cache: a
     # request may start meanwhile (a record read earlier would not show its
     # lease, and its new spec object or provider would look unused).

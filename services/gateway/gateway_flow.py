@@ -75,7 +75,7 @@ def _transition(call: Call, record: GatewayRecord, **kwargs: Any) -> GatewayReco
 
 
 def _load(call: Call, gateway_id: str) -> GatewayRecord:
-    record = lifecycle.store(call).get_gateway(gateway_id)
+    record = call.runtime.records.get_gateway(gateway_id)
     if record is None or record.get("status") == "DELETED":
         raise NotFoundError(f"no gateway {gateway_id}")
     return record
@@ -145,7 +145,7 @@ def create_gateway(call: Call, data: CreateGatewayData) -> Result:
     }
     table = _table(call)
     try:
-        lifecycle.store(call).write(
+        call.runtime.records.write(
             [
                 ledger.start(call, table, "gateway", {"gateway_id": gateway_id}),
                 dynamo.put(table, record, Condition().absent("gateway_id")),
@@ -320,7 +320,7 @@ def list_gateways(call: Call, data: ListGatewaysData) -> Result:
         index, key_name, key_value = TEAM_INDEX, "team", data.team
     else:
         index, key_name, key_value = RECORD_TYPE_INDEX, "record_type", "gateway"
-    items, token = lifecycle.store(call).gateways_page(
+    items, token = call.runtime.records.gateways_page(
         index=index,
         key_name=key_name,
         key_value=key_value,
@@ -468,7 +468,7 @@ def delete_gateway(
 def _delete_gateway(
     call: Call, data: DeleteGatewayData, delete_tools: DeleteTools | None
 ) -> Result:
-    store = lifecycle.store(call)
+    store = call.runtime.records
     record = store.get_gateway(data.gateway_id)
     if record is None:
         raise NotFoundError(f"no gateway {data.gateway_id}")

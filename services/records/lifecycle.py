@@ -77,10 +77,6 @@ def public_view(record: R) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in _INTERNAL}
 
 
-def store(call: Call) -> RecordStore:
-    return call.runtime.records
-
-
 def ledger_table(call: Call) -> str:
     """The request ledger lives in the gateways table, for every kind."""
     return call.runtime.settings.gateways_table_name
@@ -140,7 +136,7 @@ def transition(
     }
     condition = (expect or Condition()).equals("version", record["version"])
     operation = dynamo.update(kind.table(call), kind.key(record), changes, remove, condition)
-    store(call).write([operation, *extra])
+    call.runtime.records.write([operation, *extra])
     new = {**record, **changes}
     for attr in remove:
         new.pop(attr, None)
@@ -174,7 +170,7 @@ def replay(call: Call, kind: Kind[R], resume: Resume[R]) -> Result | None:
 
     Returns None when the request id is new.
     """
-    records = store(call)
+    records = call.runtime.records
     entry = records.get_ledger(call.rid)
     if entry is None:
         return None

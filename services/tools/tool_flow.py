@@ -134,14 +134,14 @@ def _allow_credentials(kind: TargetKind, credentials: Any) -> None:
 
 
 def _load_gateway(call: Call, gateway_id: str) -> GatewayRecord:
-    record = lifecycle.store(call).get_gateway(gateway_id)
+    record = call.runtime.records.get_gateway(gateway_id)
     if record is None or record.get("status") == "DELETED":
         raise NotFoundError(f"no gateway {gateway_id}")
     return record
 
 
 def _find_tool(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord | None:
-    store = lifecycle.store(call)
+    store = call.runtime.records
     if gateway_id:
         return store.get_tool(tool_id, gateway_id)
     return store.find_tool(tool_id)
@@ -277,7 +277,7 @@ def _adopt_or_fail(call: Call, record: ToolRecord) -> Result:
         [{"service": "registry", "code": "CreateAbandoned", "message": reason}],
     )
     _fail_create(call, record, lost, "reconcile", made=made, gateway_ac=gateway_ac)
-    failed = lifecycle.store(call).get_tool(record["tool_id"], record["gateway_id"]) or record
+    failed = call.runtime.records.get_tool(record["tool_id"], record["gateway_id"]) or record
     return Result(200, public_view(failed))
 
 
@@ -299,7 +299,7 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
         )
     kind = targets.for_source(data.source)
     _allow_credentials(kind, data.credentials)
-    live = lifecycle.store(call).count_live_tools(data.gateway_id)
+    live = call.runtime.records.count_live_tools(data.gateway_id)
     if live >= MAX_TARGETS_PER_GATEWAY:
         raise ConflictError(
             f"gateway {data.gateway_id} has {live} tools; AgentCore serves at most "
@@ -339,7 +339,7 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
     record = kind.with_description(record, prepared.describe())
     table = TOOL.table(call)
     try:
-        lifecycle.store(call).write(
+        call.runtime.records.write(
             [
                 ledger.start(call, lifecycle.ledger_table(call), "tool", TOOL.key(record)),
                 dynamo.put(table, record, Condition().absent("tool_id")),
@@ -544,7 +544,7 @@ def list_tools(call: Call, data: ListToolsData) -> Result:
             f"unknown kind of tool {data.kind[:64]!r}",
             [{"field": "data.kind", "message": "one of " + ", ".join(names)}],
         )
-    items, token = lifecycle.store(call).tools_page(
+    items, token = call.runtime.records.tools_page(
         data.gateway_id,
         status=data.status,
         limit=data.limit,
@@ -800,7 +800,7 @@ def _drive_delete(call: Call, record: ToolRecord) -> Result:
 
 def _load_gateway_any(call: Call, gateway_id: str) -> GatewayRecord | None:
     """The gateway record of any status, or None."""
-    return lifecycle.store(call).get_gateway(gateway_id)
+    return call.runtime.records.get_gateway(gateway_id)
 
 
 # ---------------------------------------------------------------- reconcile
