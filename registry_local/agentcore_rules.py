@@ -39,13 +39,18 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
 6. UpdateGateway cannot rename (API_UpdateGateway.html, "name": it must be
    the same as the one when the gateway was created): ValidationException.
    moto renames, even onto another gateway's name.
-9. A Lambda target (`mcp.lambda`) takes only the gateway's IAM role as
-   outbound credentials: the devguide's outbound authorization page
-   (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-auth.html,
-   its table by target type) and "Specify the authorization type"
-   (gateway-building-adding-targets-authorization.html: for Lambda targets
-   `credentialProviderType` GATEWAY_IAM_ROLE alone). Create and update with
-   any other are a ValidationException here; moto takes any.
+9. Outbound authorization by target type: the devguide's table
+   (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-auth.html)
+   and "Specify the authorization type"
+   (gateway-building-adding-targets-authorization.html): a Lambda target
+   takes GATEWAY_IAM_ROLE only; a Smithy model GATEWAY_IAM_ROLE or OAUTH;
+   an API Gateway stage none, GATEWAY_IAM_ROLE or API_KEY; OpenAPI and MCP
+   server targets none, GATEWAY_IAM_ROLE, OAUTH or API_KEY. "No
+   authorization" is no credentialProviderConfigurations at all. For OpenAPI
+   and MCP server targets GATEWAY_IAM_ROLE must carry
+   `iamCredentialProvider.service` (the SigV4 signing name); for the others
+   the bare type ("the target service name is already known"). Create and
+   update that break this are a ValidationException here; moto takes any.
 10. UpdateGateway replaces the whole configuration (API_UpdateGateway.html:
    an optional field left out is reset, not kept): here description,
    protocolConfiguration, authorizerConfiguration, kmsKeyArn,
@@ -193,7 +198,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     def create_gateway_target(
         self: Any, gateway_identifier: str, name: str, *args: Any, **kwargs: Any
     ) -> Any:
-        _lambda_credentials(kwargs)
+        _outbound_auth(kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             if gateway.status != "READY":
@@ -211,7 +216,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     def update_gateway_target(
         self: Any, gateway_identifier: str, target_id: str, name: str, *args: Any, **kwargs: Any
     ) -> Any:
-        _lambda_credentials(kwargs)
+        _outbound_auth(kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             clash = any(
@@ -238,20 +243,43 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     models.GatewayTarget.update = target_update  # type: ignore[method-assign]
 
 
-def _lambda_credentials(params: dict[str, Any]) -> None:
-    """Rule 9: a Lambda target is called with the gateway's IAM role only
-    (moto's responses pass the backend keyword arguments)."""
+# Rule 9: the outbound authorization each target type takes (by its
+# `targetConfiguration.mcp` member), and whether GATEWAY_IAM_ROLE names the
+# service to sign for there. None: no credential provider configuration.
+_OUTBOUND_AUTH: dict[str, frozenset[str | None]] = {
+    "openApiSchema": frozenset({None, "GATEWAY_IAM_ROLE", "OAUTH", "API_KEY"}),
+    "mcpServer": frozenset({None, "GATEWAY_IAM_ROLE", "OAUTH", "API_KEY"}),
+    "smithyModel": frozenset({"GATEWAY_IAM_ROLE", "OAUTH"}),
+    "lambda": frozenset({"GATEWAY_IAM_ROLE"}),
+    "apiGateway": frozenset({None, "GATEWAY_IAM_ROLE", "API_KEY"}),
+}
+_SIGNS_FOR_NAMED_SERVICE = frozenset({"openApiSchema", "mcpServer"})
+
+
+def _outbound_auth(params: dict[str, Any]) -> None:
+    """Rule 9 (moto's responses pass the backend keyword arguments)."""
     mcp = (params.get("target_configuration") or {}).get("mcp") or {}
-    if "lambda" not in mcp:
+    member = next((m for m in _OUTBOUND_AUTH if m in mcp), None)
+    if member is None:
         return
-    kinds = [
-        c.get("credentialProviderType")
-        for c in params.get("credential_provider_configurations") or []
-    ]
-    if kinds != ["GATEWAY_IAM_ROLE"]:
+    configs = params.get("credential_provider_configurations") or []
+    kind = configs[0].get("credentialProviderType") if configs else None
+    if kind not in _OUTBOUND_AUTH[member]:
         raise ValidationException(
-            "Lambda targets support only GATEWAY_IAM_ROLE credential provider configuration"
+            f"{member} targets do not support {kind or 'no'} outbound authorization"
         )
+    if kind == "GATEWAY_IAM_ROLE":
+        signing = (configs[0].get("credentialProvider") or {}).get("iamCredentialProvider")
+        named = bool((signing or {}).get("service"))
+        if named != (member in _SIGNS_FOR_NAMED_SERVICE):
+            raise ValidationException(
+                f"{member} targets using GATEWAY_IAM_ROLE "
+                + (
+                    "require iamCredentialProvider.service"
+                    if not named
+                    else "take no iamCredentialProvider"
+                )
+            )
 
 
 def _providers(backend: Any) -> dict[tuple[str, str], dict[str, Any]]:

@@ -198,8 +198,21 @@ def target_credentials(credentials: dict[str, Any]) -> list[dict[str, Any]]:
                 },
             }
         ]
-    # "none" and "gateway_iam_role": the gateway's own role signs, nothing to store.
-    return [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
+    if kind == "gateway_iam_role":
+        # The gateway's own role signs (SigV4). OpenAPI and MCP server targets
+        # name the service (and maybe the region) to sign for; the others
+        # take the bare type (gateway-building-adding-targets-authorization.html).
+        iam: dict[str, Any] = {"credentialProviderType": "GATEWAY_IAM_ROLE"}
+        if credentials.get("service"):
+            signing = {"service": credentials["service"]}
+            if credentials.get("region"):
+                signing["region"] = credentials["region"]
+            iam["credentialProvider"] = {"iamCredentialProvider": signing}
+        return [iam]
+    # "none": no outbound authorization, which AgentCore expresses by no
+    # credential provider configuration at all (gateway-outbound-auth.html,
+    # "No authorization"). Before issue 12 it was sent as GATEWAY_IAM_ROLE.
+    return []
 
 
 def describe(credentials: Any, provider_arn: str | None, name: str | None) -> dict[str, Any]:
@@ -218,6 +231,8 @@ def describe(credentials: Any, provider_arn: str | None, name: str | None) -> di
             client_id=credentials.client_id,
             scopes=list(credentials.scopes),
         )
+    elif kind == "gateway_iam_role" and credentials.service:
+        described.update(service=credentials.service, region=credentials.region)
     if provider_arn:
         described.update(provider_arn=provider_arn, provider_name=name)
     return described

@@ -137,7 +137,23 @@ class NoCredentials(StrictModel):
 
 
 class GatewayIamRoleCredentials(StrictModel):
+    """The gateway's IAM role signs the calls (SigV4). OpenAPI and MCP server
+    targets must name the service to sign for, and may name the region
+    (the API's IamCredentialProvider; devguide
+    gateway-building-adding-targets-authorization.html); the other kinds
+    must not (AgentCore knows their service). The kind checks which applies."""
+
     type: Literal["gateway_iam_role"]
+    # IamCredentialProvider.service and .region: patterns and lengths of
+    # botocore's model.
+    service: (
+        Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9._-]+$")]
+        | None
+    ) = None
+    region: (
+        Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[a-zA-Z0-9-]+$")]
+        | None
+    ) = None
 
 
 class ApiKeyCredentials(StrictModel):

@@ -119,17 +119,47 @@ def _put_target(
     )
 
 
-def _allow_credentials(kind: TargetKind, credentials: Any) -> None:
-    """Before any write: the kind's targets take only some credential kinds."""
-    if credentials is not None and credentials.type not in kind.credential_types:
+def _allow_credentials(
+    kind: TargetKind, credentials: Any, stored: dict[str, Any] | None = None
+) -> None:
+    """Before any write: the kind's targets take only some credential kinds
+    (the devguide's outbound-auth table, gateway-outbound-auth.html), and
+    the gateway's IAM role names the service it signs for exactly where
+    AgentCore asks for one (`kind.iam_signing_service`). An update that
+    keeps the record's credentials (`stored`) is checked too: AgentCore
+    receives them again, and a record from before these rules may not pass."""
+    if credentials is not None:
+        kind_of, service, field = credentials.type, getattr(credentials, "service", None), "data"
+    elif stored is not None:
+        kind_of, service, field = stored.get("type", "none"), stored.get("service"), "record"
+    else:
+        return
+    findings: list[dict[str, str]] = []
+    if kind_of not in kind.credential_types:
+        findings.append(
+            {
+                "field": f"{field}.credentials.type",
+                "message": "one of " + ", ".join(sorted(kind.credential_types)),
+            }
+        )
+    elif kind_of == "gateway_iam_role" and bool(service) != kind.iam_signing_service:
+        findings.append(
+            {
+                "field": f"{field}.credentials.service",
+                "message": (
+                    f"a {kind.name} target signs with the gateway's role for a named service: "
+                    "give `service` (e.g. execute-api, bedrock-agentcore) and optionally `region`"
+                    if kind.iam_signing_service
+                    else f"AgentCore knows the service of a {kind.name} target: leave out "
+                    "`service` and `region`"
+                ),
+            }
+        )
+    if findings:
         raise RequestValidationError(
-            f"a {kind.name} tool cannot use {credentials.type} credentials",
-            [
-                {
-                    "field": "data.credentials.type",
-                    "message": "one of " + ", ".join(sorted(kind.credential_types)),
-                }
-            ],
+            f"a {kind.name} tool cannot use these credentials"
+            + ("" if field == "data" else " (the record's; send new credentials)"),
+            findings,
         )
 
 
@@ -239,11 +269,14 @@ def _adopt_or_fail(call: Call, record: ToolRecord) -> Result:
         described = dict(record["credentials"] or {})
         configs = target.get("credentialProviderConfigurations") or []
         for config in configs:
-            for provider in (config.get("credentialProvider") or {}).values():
-                described.update(
-                    provider_arn=provider.get("providerArn"),
-                    provider_name=provider_name(record["tool_id"]),
-                )
+            held = config.get("credentialProvider") or {}
+            # Only a secret's provider has an ARN (an IAM signing block has none).
+            for member in ("apiKeyCredentialProvider", "oauthCredentialProvider"):
+                if member in held:
+                    described.update(
+                        provider_arn=held[member].get("providerArn"),
+                        provider_name=provider_name(record["tool_id"]),
+                    )
         final = _transition(
             call,
             record,
@@ -587,7 +620,7 @@ def update_tool(call: Call, data: UpdateToolData) -> Result:
     record = _load(call, data.tool_id, data.gateway_id)
     authorize(call, TOOL, record)
     kind = targets.for_record(record)
-    _allow_credentials(kind, data.credentials)
+    _allow_credentials(kind, data.credentials, dict(record["credentials"] or {}))
     prepared: list[Prepared | None] = [None]
 
     def pending() -> dict[str, Any]:

@@ -54,9 +54,10 @@ class ToolsService:
             "gatewayIdentifier": gateway_id,
             "name": name,
             "targetConfiguration": configuration,
-            "credentialProviderConfigurations": credentials,
             "clientToken": token,
         }
+        if credentials:  # none: no outbound authorization, the field left out
+            kwargs["credentialProviderConfigurations"] = credentials
         if description:
             kwargs["description"] = description
         return call(
@@ -83,8 +84,9 @@ class ToolsService:
             "targetId": target_id,
             "name": name,
             "targetConfiguration": configuration,
-            "credentialProviderConfigurations": credentials,
         }
+        if credentials:
+            kwargs["credentialProviderConfigurations"] = credentials
         if description:
             kwargs["description"] = description
         return self._call("update_gateway_target", **kwargs)

@@ -67,7 +67,6 @@ def target_arguments(name: str) -> dict[str, Any]:
     return {
         "name": name,
         "targetConfiguration": {"mcp": {"openApiSchema": {"inlinePayload": "{}"}}},
-        "credentialProviderConfigurations": [{"credentialProviderType": "GATEWAY_IAM_ROLE"}],
     }
 
 
@@ -383,53 +382,93 @@ def test_install_twice_does_not_wrap_again(agentcore: Any, env: dict[str, str]) 
     assert gateway_names(agentcore) == ["billing", "payments"]
 
 
-# Rule 9: a Lambda target takes only the gateway's IAM role
+# Rule 9: the outbound authorization each target type takes
 
-LAMBDA_CONFIGURATION = {
-    "mcp": {
+PROVIDER_ARN = (
+    "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/"
+    "apikeycredentialprovider/x"
+)
+CONFIGURATIONS: dict[str, dict[str, Any]] = {
+    "openApiSchema": {"openApiSchema": {"inlinePayload": "{}"}},
+    "mcpServer": {"mcpServer": {"endpoint": "https://mcp.example.com/mcp"}},
+    "smithyModel": {"smithyModel": {"s3": {"uri": "s3://bucket/specs/model.json"}}},
+    "lambda": {
         "lambda": {
             "lambdaArn": "arn:aws:lambda:us-east-1:123456789012:function:pets",
             "toolSchema": {"s3": {"uri": "s3://bucket/specs/tools.json"}},
         }
-    }
+    },
+    "apiGateway": {
+        "apiGateway": {
+            "restApiId": "a1b2c3d4e5",
+            "stage": "prod",
+            "apiGatewayToolConfiguration": {
+                "toolFilters": [{"filterPath": "/pets", "methods": ["GET"]}]
+            },
+        }
+    },
+}
+CREDENTIALS: dict[str, list[dict[str, Any]] | None] = {
+    "none": None,
+    "role": [{"credentialProviderType": "GATEWAY_IAM_ROLE"}],
+    "role-signing": [
+        {
+            "credentialProviderType": "GATEWAY_IAM_ROLE",
+            "credentialProvider": {"iamCredentialProvider": {"service": "execute-api"}},
+        }
+    ],
+    "oauth": [
+        {
+            "credentialProviderType": "OAUTH",
+            "credentialProvider": {
+                "oauthCredentialProvider": {"providerArn": PROVIDER_ARN, "scopes": []}
+            },
+        }
+    ],
+    "api-key": [
+        {
+            "credentialProviderType": "API_KEY",
+            "credentialProvider": {"apiKeyCredentialProvider": {"providerArn": PROVIDER_ARN}},
+        }
+    ],
+}
+# The devguide's table (gateway-outbound-auth.html), as the rule reads it.
+ACCEPTED = {
+    "openApiSchema": {"none", "role-signing", "oauth", "api-key"},
+    "mcpServer": {"none", "role-signing", "oauth", "api-key"},
+    "smithyModel": {"role", "oauth"},
+    "lambda": {"role"},
+    "apiGateway": {"none", "role", "api-key"},
 }
 
 
-def test_a_lambda_target_with_other_credentials_is_a_validation_error(
-    agentcore: Any, env: dict[str, str]
+@pytest.mark.parametrize("member", sorted(CONFIGURATIONS))
+@pytest.mark.parametrize("credentials", sorted(CREDENTIALS))
+def test_each_target_type_takes_only_its_outbound_authorization(
+    agentcore: Any, env: dict[str, str], member: str, credentials: str
 ) -> None:
     gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
-    api_key = {
-        "credentialProviderType": "API_KEY",
-        "credentialProvider": {
-            "apiKeyCredentialProvider": {
-                "providerArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/"
-                "default/apikeycredentialprovider/x"
-            }
-        },
+    arguments: dict[str, Any] = {
+        "gatewayIdentifier": gateway_id,
+        "name": "pets",
+        "targetConfiguration": {"mcp": CONFIGURATIONS[member]},
     }
+    if CREDENTIALS[credentials] is not None:
+        arguments["credentialProviderConfigurations"] = CREDENTIALS[credentials]
+    if credentials not in ACCEPTED[member]:
+        with pytest.raises(ClientError) as info:
+            agentcore.create_gateway_target(**arguments)
+        assert error_of(info) == ("ValidationException", 400)
+        assert target_names(agentcore, gateway_id) == []
+        return
+    target = agentcore.create_gateway_target(**arguments)
+    assert target_names(agentcore, gateway_id) == ["pets"]
+    # An update is held to the same table.
+    refused = next(c for c in sorted(CREDENTIALS) if c not in ACCEPTED[member])
+    update = {**arguments, "targetId": target["targetId"]}
+    update.pop("credentialProviderConfigurations", None)
+    if CREDENTIALS[refused] is not None:
+        update["credentialProviderConfigurations"] = CREDENTIALS[refused]
     with pytest.raises(ClientError) as info:
-        agentcore.create_gateway_target(
-            gatewayIdentifier=gateway_id,
-            name="pets",
-            targetConfiguration=LAMBDA_CONFIGURATION,
-            credentialProviderConfigurations=[api_key],
-        )
-    assert error_of(info) == ("ValidationException", 400)
-    assert target_names(agentcore, gateway_id) == []
-    role = [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
-    target = agentcore.create_gateway_target(
-        gatewayIdentifier=gateway_id,
-        name="pets",
-        targetConfiguration=LAMBDA_CONFIGURATION,
-        credentialProviderConfigurations=role,
-    )
-    with pytest.raises(ClientError) as info:
-        agentcore.update_gateway_target(
-            gatewayIdentifier=gateway_id,
-            targetId=target["targetId"],
-            name="pets",
-            targetConfiguration=LAMBDA_CONFIGURATION,
-            credentialProviderConfigurations=[api_key],
-        )
+        agentcore.update_gateway_target(**update)
     assert error_of(info) == ("ValidationException", 400)

@@ -58,9 +58,8 @@ def test_create_tool_makes_target_spec_and_active_record(
         remote["targetConfiguration"]["mcp"]["openApiSchema"]["s3"]["uri"]
         == record["spec"]["s3_uri"]
     )
-    assert remote["credentialProviderConfigurations"] == [
-        {"credentialProviderType": "GATEWAY_IAM_ROLE"}
-    ]
+    # No credentials: no outbound authorization, no configuration sent.
+    assert remote["credentialProviderConfigurations"] == []
     assert [e["status"] for e in record["audit"]] == ["PENDING", "ACTIVE"]
 
 

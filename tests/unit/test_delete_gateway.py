@@ -72,7 +72,6 @@ def test_agentcore_refusing_delete_restores_the_record(
         gatewayIdentifier=gateway["agentcore"]["gateway_id"],
         name="stray",
         targetConfiguration={"mcp": {"openApiSchema": {"inlinePayload": "{}"}}},
-        credentialProviderConfigurations=[{"credentialProviderType": "GATEWAY_IAM_ROLE"}],
     )
     response = registry.invoke(delete(gateway["gateway_id"]))
 

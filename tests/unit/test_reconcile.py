@@ -199,7 +199,6 @@ def test_spec_drift_and_orphan_target_are_reported_not_changed(
         gatewayIdentifier=gateway["agentcore"]["gateway_id"],
         name="stray",
         targetConfiguration={"mcp": {"openApiSchema": {"inlinePayload": "{}"}}},
-        credentialProviderConfigurations=[{"credentialProviderType": "GATEWAY_IAM_ROLE"}],
     )
     report = reconcile(registry, dry_run=False)
     assert sorted(f["finding"] for f in report["findings"]) == ["drift", "orphan"]

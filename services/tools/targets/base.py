@@ -87,8 +87,12 @@ class TargetKind(Protocol):
     attribute: str
     # The request `source.type`s this kind takes.
     source_types: frozenset[str]
-    # The request `credentials.type`s its targets take.
+    # The request `credentials.type`s its targets take (the devguide's
+    # outbound-auth table), and whether its `gateway_iam_role` names the
+    # service to sign for (OpenAPI and MCP server targets must; AgentCore
+    # knows the others' service, and they must not).
     credential_types: frozenset[str]
+    iam_signing_service: bool
     # The flow's step names while staging and removing an artifact (in
     # `last_error.step`), the words for one artifact in messages, and its
     # name in reconcile's findings.

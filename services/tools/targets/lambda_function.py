@@ -283,6 +283,7 @@ class LambdaKind(stored_document.StoredDocumentKind):
     # AgentCore's outbound authorization for Lambda targets: the gateway's
     # IAM role only (gateway-outbound-auth.html, cited above).
     credential_types = frozenset({"gateway_iam_role"})
+    iam_signing_service = False
     artifact_noun = "tool schema object"
 
     def prepare(

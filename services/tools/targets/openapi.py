@@ -25,6 +25,10 @@ class OpenApiKind(stored_document.StoredDocumentKind):
     attribute = "spec"
     source_types = frozenset({"inline", "file", "url", "s3", "api_info"})
     credential_types = frozenset({"none", "gateway_iam_role", "api_key", "oauth2"})
+    # The gateway's role signs for the service the request names
+    # (gateway-building-adding-targets-authorization.html, "For MCP server
+    # and OpenAPI targets").
+    iam_signing_service = True
     artifact_noun = "spec object"
 
     def prepare(
