@@ -101,7 +101,7 @@ class ApiInfoSource(_SourceOptions):
 
 class LambdaSource(StrictModel):
     """A Lambda function and the tools it implements (services/tools/targets/
-    lambda_function.py checks both, with each finding's path)."""
+    tool_definitions.py checks the tools, with each finding's path)."""
 
     type: Literal["lambda"]
     lambda_arn: Annotated[str, StringConstraints(min_length=1, max_length=2048)]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.tools.targets.lambda_function import MAX_SCHEMA_DEPTH, MAX_TOOLS_BYTES
+from services.tools.targets.tool_definitions import MAX_SCHEMA_DEPTH, MAX_TOOLS_BYTES
 from tests.support import (
     ADMIN,
     Registry,
