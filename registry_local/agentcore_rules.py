@@ -60,6 +60,23 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    "You can only enable semantic search when you create the gateway"): an
    update asking for `searchType` SEMANTIC on a gateway without it is a
    ValidationException here; moto takes it.
+11. SynchronizeGatewayTargets (API_SynchronizeGatewayTargets.html; devguide
+   gateway-target-MCPservers.html): moto lacks it. Here it takes one target
+   id, answers at once (202) with the target SYNCHRONIZING, which a later
+   GetGatewayTarget finds READY with `lastSynchronizedAt` set, as the page
+   says ("returns a 202 response immediately and processes synchronization
+   asynchronously. Monitor the target status through GetGatewayTarget").
+   Refused with ValidationException: a target that is not an MCP server,
+   and one with a static tool schema ("You cannot synchronize a target that
+   has a static tool schema (mcpToolSchema) configured"); with
+   ConflictException: a target that is not READY (the page forbids a
+   pending-authorization one; a busy one is undocumented, answered as most
+   AWS APIs do). An MCP server in DEFAULT listing mode without a static
+   schema is also synchronized by CreateGatewayTarget and
+   UpdateGatewayTarget ("Implicit synchronization"): `lastSynchronizedAt`
+   is set then. An endpoint whose host starts with `emulator-sync-fail`
+   ends SYNCHRONIZE_UNSUCCESSFUL with a reason: the way tests make a
+   server's listing fail across a process boundary.
 """
 
 from __future__ import annotations
@@ -75,8 +92,10 @@ from moto.bedrockagentcorecontrol.exceptions import (
     ResourceNotFoundException,
 )
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
 
 FAIL_TAG = "emulator:fail"
+SYNC_FAIL_HOST = "emulator-sync-fail"
 
 _lock = threading.RLock()
 _installed = False
@@ -241,6 +260,8 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     models.Gateway.to_dict = gateway_to_dict  # type: ignore[method-assign]
     models.Gateway.update = gateway_update  # type: ignore[method-assign]
     models.GatewayTarget.update = target_update  # type: ignore[method-assign]
+    # Last: it wraps the rules above (create and update of a target).
+    _install_synchronization()
 
 
 # Rule 9: the outbound authorization each target type takes (by its
@@ -453,3 +474,86 @@ def _install_target_tokens() -> None:
             return result
 
     cls.create_gateway_target = create_gateway_target  # type: ignore[method-assign]
+
+
+def _listed_by_sync(target: Any) -> bool:
+    """An MCP server target whose tools AgentCore lists (rule 11)."""
+    server = (target.target_configuration.get("mcp") or {}).get("mcpServer")
+    return (
+        server is not None
+        and "mcpToolSchema" not in server
+        and server.get("listingMode", "DEFAULT") == "DEFAULT"
+    )
+
+
+def _synchronize(target: Any) -> None:
+    """Start a listing: SYNCHRONIZING, then READY (or, for the failing host,
+    SYNCHRONIZE_UNSUCCESSFUL) on a later GetGatewayTarget."""
+    endpoint = str(target.target_configuration["mcp"]["mcpServer"].get("endpoint", ""))
+    fails = endpoint.removeprefix("https://").startswith(SYNC_FAIL_HOST)
+    target.status = "SYNCHRONIZING"
+    ends = "SYNCHRONIZE_UNSUCCESSFUL" if fails else "READY"
+    target._transitions = [("CREATING", "READY"), ("UPDATING", "READY"), ("SYNCHRONIZING", ends)]
+    target.emulator_status_reasons = (
+        ["tools/list failed: the MCP server did not answer"] if fails else []
+    )
+    if not fails:
+        target.emulator_synchronized_at = utcnow()
+
+
+def _install_synchronization() -> None:
+    cls = responses.BedrockAgentCoreControlResponse
+    original_to_dict = models.GatewayTarget.to_dict
+    original_create = models.BedrockAgentCoreControlBackend.create_gateway_target
+    original_update = models.GatewayTarget.update
+
+    def to_dict(self: Any) -> dict[str, Any]:
+        result = original_to_dict(self)
+        synchronized = getattr(self, "emulator_synchronized_at", None)
+        if synchronized is not None and result.get("status") != "SYNCHRONIZING":
+            result["lastSynchronizedAt"] = synchronized
+        reasons = getattr(self, "emulator_status_reasons", None)
+        if reasons and result.get("status") == "SYNCHRONIZE_UNSUCCESSFUL":
+            result["statusReasons"] = list(reasons)
+        return result
+
+    def create_gateway_target(self: Any, *args: Any, **kwargs: Any) -> Any:
+        target: Any = original_create(self, *args, **kwargs)
+        if _listed_by_sync(target):
+            target.emulator_synchronized_at = utcnow()
+        return target
+
+    def update(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_update(self, *args, **kwargs)
+        if _listed_by_sync(self):
+            self.emulator_synchronized_at = utcnow()
+
+    def synchronize_gateway_targets(self: Any) -> ActionResult:
+        params = self._get_params()
+        gateway = self.backend._get_gateway(self._get_param("gatewayIdentifier"))
+        (target_id,) = params["targetIdList"]  # botocore allows exactly one
+        with _lock:
+            target = self.backend._get_gateway_target(gateway.gateway_id, target_id)
+            server = (target.target_configuration.get("mcp") or {}).get("mcpServer")
+            if server is None:
+                raise ValidationException("Only MCP server targets can be synchronized")
+            if "mcpToolSchema" in server:
+                raise ValidationException(
+                    "You cannot synchronize a target that has a static tool schema "
+                    "(mcpToolSchema) configured"
+                )
+            if target.status != "READY":
+                raise ConflictException(f"Target {target_id} is {target.status}, not READY")
+            _synchronize(target)
+            answer = target.to_dict()
+        # The answer comes before the listing, whatever moto's state manager
+        # (immediate in the unit tests) moves the model to.
+        answer["status"] = "SYNCHRONIZING"
+        answer.pop("lastSynchronizedAt", None)
+        answer.pop("statusReasons", None)
+        return ActionResult({"targets": [answer]})
+
+    models.GatewayTarget.to_dict = to_dict  # type: ignore[method-assign]
+    models.BedrockAgentCoreControlBackend.create_gateway_target = create_gateway_target  # type: ignore[method-assign]
+    models.GatewayTarget.update = update  # type: ignore[method-assign]
+    cls.synchronize_gateway_targets = synchronize_gateway_targets  # type: ignore[attr-defined]

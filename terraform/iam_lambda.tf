@@ -126,6 +126,8 @@ data "aws_iam_policy_document" "lambda" {
       "bedrock-agentcore:UpdateGatewayTarget",
       "bedrock-agentcore:DeleteGatewayTarget",
       "bedrock-agentcore:ListGatewayTargets",
+      # sync_tool: AgentCore lists an MCP server tool's tools again.
+      "bedrock-agentcore:SynchronizeGatewayTargets",
       "bedrock-agentcore:CreateApiKeyCredentialProvider",
       "bedrock-agentcore:UpdateApiKeyCredentialProvider",
       "bedrock-agentcore:DeleteApiKeyCredentialProvider",

@@ -97,6 +97,13 @@ def make_gateway_and_lambda_tool(ctx: Ctx) -> None:
     ctx.tool = response["data"]
 
 
+def make_gateway_and_mcp_tool(ctx: Ctx) -> None:
+    make_gateway(ctx)
+    response = ctx.registry.invoke(event("create_tool", create_tool_mcp(ctx)))
+    assert response["status"] == 201, response
+    ctx.tool = response["data"]
+
+
 def no_setup(ctx: Ctx) -> None:
     return None
 
@@ -194,6 +201,21 @@ def update_tool_lambda(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def create_tool_mcp(ctx: Ctx) -> dict[str, Any]:
+    # An MCP server whose tools AgentCore lists (no static list: nothing in
+    # S3), without outbound authorization (no provider).
+    return {
+        "gateway_id": ctx.gateway["gateway_id"],
+        "name": "pets",
+        "description": "v1",
+        "source": {"type": "mcp_server", "endpoint": "https://mcp.example.com/mcp"},
+    }
+
+
+def sync_tool(ctx: Ctx) -> dict[str, Any]:
+    return {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
+
+
 # --- the table ----------------------------------------------------------------------
 
 
@@ -231,7 +253,10 @@ class Flow:
 
     @property
     def kind(self) -> str:  # create, update, delete
-        return self.action.split("_", 1)[0]
+        verb = self.action.split("_", 1)[0]
+        # sync_tool takes the record as an update does (a pending change
+        # under a lease), and fails or pauses as one.
+        return "update" if verb == "sync" else verb
 
     @property
     def subject(self) -> str:  # gateway, tool
@@ -427,6 +452,35 @@ FLOWS: dict[str, Flow] = {
             f"{AGENTCORE}.GetGatewayTarget",
             f"{S3}.DeleteObject",
             _TRANSACT,  # DELETED, name released, ledger completed
+        ),
+    ),
+    # The MCP server kind: a create with nothing to stage, and sync_tool
+    # (an update that changes no configuration: SynchronizeGatewayTargets
+    # and its poll under the record's lease).
+    "create_tool_mcp": Flow(
+        "create_tool",
+        make_gateway,
+        create_tool_mcp,
+        (
+            _GET_ITEM,  # the ledger: is this a replay?
+            _GET_ITEM,  # the gateway
+            _QUERY,  # how many tools it has
+            _TRANSACT,  # PENDING, name claim, ledger
+            f"{AGENTCORE}.CreateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # ACTIVE, ledger completed
+        ),
+    ),
+    "sync_tool": Flow(
+        "sync_tool",
+        make_gateway_and_mcp_tool,
+        sync_tool,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # lease + pending synchronize, ledger
+            f"{AGENTCORE}.SynchronizeGatewayTargets",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # the target's state, ledger completed
         ),
     ),
 }

@@ -295,12 +295,14 @@ def described(record: dict[str, Any]) -> dict[str, Any]:
     return dict(record.get(described_by(record)) or {})
 
 
-def served_uri(target: dict[str, Any]) -> str:
-    """The S3 URI an AgentCore target reads its document from (an OpenAPI
-    spec, or a Lambda target's tool schema)."""
-    mcp = target["targetConfiguration"]["mcp"]
-    schema = mcp["openApiSchema"] if "openApiSchema" in mcp else mcp["lambda"]["toolSchema"]
-    return str(schema["s3"]["uri"])
+def served_uri(target: dict[str, Any]) -> str | None:
+    """The S3 URI an AgentCore target reads a document from (an OpenAPI
+    spec, a Smithy model, a Lambda target's tool schema, an MCP server's
+    static tool list), or None: it reads nothing from S3."""
+    ((member, config),) = target["targetConfiguration"]["mcp"].items()
+    schema = {"lambda": "toolSchema", "mcpServer": "mcpToolSchema"}.get(member)
+    held = (config.get(schema) if schema else config) or {}
+    return str(held["s3"]["uri"]) if "s3" in held else None
 
 
 def scan_everything(registry: Registry) -> str:

@@ -73,6 +73,8 @@ class TargetRef(TypedDict):
     gateway_id: str
     status: NotRequired[str | None]
     status_reasons: NotRequired[list[str]]
+    # When AgentCore last listed an MCP server's tools (lastSynchronizedAt).
+    last_synchronized_at: NotRequired[str]
 
 
 class RecordBase(TypedDict):

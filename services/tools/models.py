@@ -123,8 +123,40 @@ class LambdaSource(StrictModel):
         return self
 
 
+class McpServerSource(StrictModel):
+    """An MCP server the gateway calls (services/tools/targets/mcp_server.py
+    checks the endpoint, and a static tool list if given, with paths)."""
+
+    type: Literal["mcp_server"]
+    # McpServerTargetConfiguration.endpoint: `https://.*` (no length in the
+    # API; 2048 is the registry's bound, as for spec URLs).
+    endpoint: Annotated[str, StringConstraints(min_length=9, max_length=2048)]
+    listing_mode: Literal["DEFAULT", "DYNAMIC"] = "DEFAULT"
+    # A static tool list (the API's mcpToolSchema), inline or uploaded; it
+    # turns AgentCore's synchronization off.
+    tools: list[Any] | None = None
+    tools_s3_key: (
+        Annotated[
+            str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_list(self) -> McpServerSource:
+        if self.tools is not None and self.tools_s3_key is not None:
+            raise ValueError("give at most one of tools and tools_s3_key")
+        return self
+
+
 SpecSource = Annotated[
-    InlineSource | FileSource | UrlSource | S3Source | ApiInfoSource | LambdaSource,
+    InlineSource
+    | FileSource
+    | UrlSource
+    | S3Source
+    | ApiInfoSource
+    | LambdaSource
+    | McpServerSource,
     Field(discriminator="type"),
 ]
 # The credentials a tool gets when its request names none, by source type
@@ -264,6 +296,14 @@ class UpdateToolData(StrictModel):
         ):
             raise ValueError("give at least one of description, source, credentials, metadata")
         return self
+
+
+class SyncToolData(StrictModel):
+    """`sync_tool`: AgentCore lists an MCP server tool's tools again."""
+
+    tool_id: ToolId
+    gateway_id: GatewayId | None = None
+    expected_version: Annotated[int, Field(ge=1)] | None = None
 
 
 class DeleteToolData(StrictModel):

@@ -87,7 +87,7 @@ def _transition(call: Call, record: ToolRecord, **kwargs: Any) -> ToolRecord:
     return lifecycle.transition(call, TOOL, record, **kwargs)
 
 
-def _settled(call: Call, gateway_ac: str, target_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+def settle(call: Call, gateway_ac: str, target_id: str, answer: dict[str, Any]) -> dict[str, Any]:
     """Poll the target until it leaves CREATING/UPDATING, within this call's budget."""
     return call.runtime.targets.wait_until_settled(
         gateway_ac,
@@ -177,7 +177,7 @@ def _find_tool(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord |
     return store.find_tool(tool_id)
 
 
-def _load(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord:
+def load_tool(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord:
     record = _find_tool(call, tool_id, gateway_id)
     if record is None or record.get("status") == "DELETED":
         raise NotFoundError(f"no tool {tool_id}")
@@ -227,6 +227,9 @@ def _roll_back_update(call: Call, taken: ToolRecord) -> Result:
     kind = targets.for_record(taken)
     pending = dict(taken.get("pending") or {})
     message = "the update was interrupted and its data is not kept; send it again"
+    if "synchronize" in pending:
+        # sync_flow's change: nothing to put back, AgentCore keeps listing.
+        message = "the synchronization was interrupted; send sync_tool again"
     if any(f in pending for f in ("description", kind.attribute, "credentials")):
         try:
             answer = _put_target(
@@ -236,7 +239,7 @@ def _roll_back_update(call: Call, taken: ToolRecord) -> Result:
                 configuration=kind.configuration(dict(kind.description(taken) or {})),
                 described=dict(taken["credentials"] or {}),
             )
-            _settled(call, *target_address(taken), answer)
+            settle(call, *target_address(taken), answer)
         except RegistryError as exc:
             lifecycle.pause(call, TOOL, taken, exc, "UpdateGatewayTarget")
             raise
@@ -442,7 +445,7 @@ def _drive_create(
         made["target_id"] = target["targetId"]
         log_step(step, "ok", tool_id=record["tool_id"], target_id=target["targetId"])
         step = "GetGatewayTarget"
-        settled = _settled(call, gateway_ac, str(target["targetId"]), target)
+        settled = settle(call, gateway_ac, str(target["targetId"]), target)
     except UpstreamUnavailableError as exc:
         if exc.maybe_applied or step == "GetGatewayTarget":
             lifecycle.pause(call, TOOL, record, exc, step)
@@ -473,11 +476,16 @@ def _drive_create(
             extra=(ledger.complete(call, lifecycle.ledger_table(call), 201),),
         )
         return Result(201, public_view(final))
-    if status in ("FAILED", "DELETED"):
-        reasons = "; ".join(settled.get("statusReasons") or []) or f"the target ended {status}"
+    if status in tools_service.SETTLED:
+        # FAILED or gone; or settled elsewhere than READY: an MCP server's
+        # first listing failed (SYNCHRONIZE_UNSUCCESSFUL), or the target waits
+        # for a user's OAuth consent (CREATE_PENDING_AUTH), neither of which
+        # this request can finish.
+        reasons = tools_service.not_ready_reason(settled)
+        code = "Target" + "".join(word.title() for word in status.split("_"))
         error = UpstreamError(
             f"AgentCore could not create the target: {reasons}",
-            [{"service": "AgentCore", "code": f"Target{status.title()}", "message": reasons}],
+            [{"service": "AgentCore", "code": code, "message": reasons}],
         )
         _fail_create(call, record, error, "GetGatewayTarget", made=made, gateway_ac=gateway_ac)
         raise error
@@ -567,7 +575,7 @@ def _fail_create(
 
 
 def get_tool(call: Call, data: GetToolData) -> Result:
-    return Result(200, public_view(_load(call, data.tool_id, data.gateway_id)))
+    return Result(200, public_view(load_tool(call, data.tool_id, data.gateway_id)))
 
 
 def list_tools(call: Call, data: ListToolsData) -> Result:
@@ -617,7 +625,7 @@ def _prepare_update(call: Call, record: ToolRecord, data: UpdateToolData) -> Pre
 
 
 def update_tool(call: Call, data: UpdateToolData) -> Result:
-    record = _load(call, data.tool_id, data.gateway_id)
+    record = load_tool(call, data.tool_id, data.gateway_id)
     authorize(call, TOOL, record)
     kind = targets.for_record(record)
     _allow_credentials(kind, data.credentials, dict(record["credentials"] or {}))
@@ -682,10 +690,10 @@ def _drive_update(
             )
             sent = True
             step = "GetGatewayTarget"
-            answer = _settled(call, gateway_ac, target_id, answer)
+            answer = settle(call, gateway_ac, target_id, answer)
             if answer.get("status") != "READY":
                 sent = False  # AgentCore says the update did not apply
-                reasons = "; ".join(answer.get("statusReasons") or []) or str(answer.get("status"))
+                reasons = tools_service.not_ready_reason(answer)
                 raise UpstreamError(
                     f"AgentCore did not apply the update: {reasons}",
                     [
@@ -727,7 +735,9 @@ def _drive_update(
     )
     # What the update replaced, once nothing points at it any more.
     leftovers: dict[str, Any] = {}
-    if new_artifacts:
+    if kind.attribute in pending and prepared is not None:
+        # What the old description used and the new one does not (an MCP
+        # server dropping its static list stages nothing new).
         leftovers["artifacts"] = tuple(
             sorted(kind.artifacts(record, pending=False) - set(new_artifacts))
         )

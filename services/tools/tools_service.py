@@ -1,7 +1,8 @@
 """AgentCore Gateway targets, over boto3's `bedrock-agentcore-control`.
 
 Named after the API operations (CreateGatewayTarget, GetGatewayTarget,
-UpdateGatewayTarget, DeleteGatewayTarget, ListGatewayTargets). Like
+UpdateGatewayTarget, DeleteGatewayTarget, ListGatewayTargets,
+SynchronizeGatewayTargets). Like
 gateways, targets settle asynchronously (CREATING/UPDATING -> READY or
 FAILED with statusReasons), so waits poll inside the caller's budget.
 What a target serves (`targetConfiguration`) is its kind's to say
@@ -21,16 +22,44 @@ from services.errors import ConflictError
 from services.polling import poll
 from services.records.types import TargetRef
 
-SETTLED = frozenset({"READY", "FAILED", "UPDATE_UNSUCCESSFUL", "DELETED"})
+# The statuses a poll stops at (API_GatewayTarget.html, TargetStatus). A
+# *_PENDING_AUTH target waits for a user to complete three-legged OAuth
+# (devguide gateway-target-MCPservers.html, "authorization code flow"): no
+# poll within a Lambda's time ends it, so it is settled, and not READY.
+# SYNCHRONIZING is a passing state like CREATING and UPDATING.
+PENDING_AUTH = frozenset({"CREATE_PENDING_AUTH", "UPDATE_PENDING_AUTH", "SYNCHRONIZE_PENDING_AUTH"})
+SETTLED = frozenset(
+    {"READY", "FAILED", "UPDATE_UNSUCCESSFUL", "SYNCHRONIZE_UNSUCCESSFUL", "DELETED"} | PENDING_AUTH
+)
 
 
 def summarize(target: dict[str, Any], gateway_agentcore_id: str) -> TargetRef:
-    return {
+    summary: TargetRef = {
         "target_id": target.get("targetId"),
         "gateway_id": gateway_agentcore_id,
         "status": target.get("status"),
         "status_reasons": list(target.get("statusReasons") or []),
     }
+    synchronized = target.get("lastSynchronizedAt")
+    if synchronized is not None:
+        # botocore parses the timestamp; the record keeps ISO 8601 text.
+        summary["last_synchronized_at"] = (
+            synchronized.isoformat() if hasattr(synchronized, "isoformat") else str(synchronized)
+        )
+    return summary
+
+
+def not_ready_reason(target: dict[str, Any]) -> str:
+    """Why a settled target is not READY, in words for the record."""
+    status = str(target.get("status"))
+    reasons = "; ".join(target.get("statusReasons") or [])
+    if status in PENDING_AUTH:
+        # The registry's oauth2 credentials are client credentials (2LO);
+        # only a target changed outside the registry asks a user.
+        return f"{status}: the target waits for a user's OAuth authorization" + (
+            f" ({reasons})" if reasons else ""
+        )
+    return reasons or status
 
 
 class ToolsService:
@@ -90,6 +119,16 @@ class ToolsService:
         if description:
             kwargs["description"] = description
         return self._call("update_gateway_target", **kwargs)
+
+    def synchronize_gateway_target(self, gateway_id: str, target_id: str) -> dict[str, Any]:
+        """SynchronizeGatewayTargets for one target (the API takes exactly
+        one id per call); AgentCore answers at once and the target is
+        SYNCHRONIZING until it has listed the server's tools."""
+        answer = self._call(
+            "synchronize_gateway_targets", gatewayIdentifier=gateway_id, targetIdList=[target_id]
+        )
+        listed = answer.get("targets") or [{}]
+        return dict(listed[0])
 
     def get_gateway_target(self, gateway_id: str, target_id: str) -> dict[str, Any] | None:
         return call_unless_missing(

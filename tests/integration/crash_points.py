@@ -247,7 +247,7 @@ FINAL = ("ACTIVE", "DELETED", "FAILED")
 LIVE = ("PENDING", "ACTIVE", "DELETING")
 
 
-def _served_uri(target: dict[str, Any]) -> str:
+def _served_uri(target: dict[str, Any]) -> str | None:
     return served_uri(target)
 
 
@@ -344,9 +344,11 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
                     f"the target has {target.get('description')!r}"
                 )
             arns = [
-                next(iter(c["credentialProvider"].values())).get("providerArn")
+                arn
                 for c in target.get("credentialProviderConfigurations", [])
                 if "credentialProvider" in c
+                # An IAM signing block has no ARN.
+                if (arn := next(iter(c["credentialProvider"].values())).get("providerArn"))
             ]
             if arns != ([creds["provider_arn"]] if creds.get("provider_arn") else []):
                 problems.append(f"tool {tid}: the target uses providers {arns}, not the record's")
@@ -355,6 +357,8 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
             if w.providers.get(name) != creds["type"]:
                 problems.append(f"tool {tid} is ACTIVE but its {creds['type']} provider is gone")
             provider_owner[name] = tid
+        if spec_key is None:  # a kind that stores nothing (an MCP server without a list)
+            continue
         if spec_key not in w.objects:
             problems.append(f"tool {tid} is ACTIVE but its spec object {spec_key} is gone")
         object_owner[str(spec_key)] = tid
@@ -371,7 +375,7 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
         if key not in target_owner:
             problems.append(f"target {key} ({target.get('name')}) has no ACTIVE tool: orphan")
         uri = _served_uri(target)
-        if uri.split("/", 3)[3] not in w.objects:
+        if uri is not None and uri.split("/", 3)[3] not in w.objects:
             problems.append(f"target {key} reads {uri}, which is not in the bucket")
     for name, kind in w.providers.items():
         if name not in provider_owner:

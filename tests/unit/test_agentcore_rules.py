@@ -28,6 +28,8 @@ PATCHED = (
     (models.Gateway, "to_dict"),
     (models.Gateway, "update"),
     (models.GatewayTarget, "update"),
+    (models.GatewayTarget, "to_dict"),
+    (responses.BedrockAgentCoreControlResponse, "synchronize_gateway_targets"),
 )
 
 

@@ -461,8 +461,8 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
             if target is None:
                 problems.append(f"tool {tid} is ACTIVE but AgentCore has no target {ac}")
             else:
-                uri, says = served_uri(target), described(record)["s3_uri"]
-                if uri != says and uri.split("/", 3)[3] != _pending_key(record):
+                uri, says = served_uri(target), described(record).get("s3_uri")
+                if uri != says and (uri is None or uri.split("/", 3)[3] != _pending_key(record)):
                     problems.append(f"tool {tid} says spec {says}, the target reads {uri}")
                 if (target.get("description") or None) not in _either(record, "description"):
                     problems.append(
@@ -476,7 +476,7 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
                 ]
                 if creds.get("provider_arn") and arns != [creds["provider_arn"]]:
                     problems.append(f"tool {tid}: the target uses another credential provider")
-            if key not in w.objects:
+            if key and key not in w.objects:
                 problems.append(f"tool {tid} is ACTIVE but its spec object {key} is gone")
             if provider and provider not in w.providers:
                 problems.append(f"tool {tid} is ACTIVE but its credential provider is gone")
@@ -500,7 +500,7 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
     for (ac_gateway, target_id), target in w.targets.items():
         record = by_target.get((ac_gateway, target_id))
         uri = served_uri(target)
-        if uri.split("/", 3)[3] not in w.objects:
+        if uri is not None and uri.split("/", 3)[3] not in w.objects:
             problems.append(f"target {target_id} reads {uri}, which is not in the bucket")
         pending_by_name = any(
             r["status"] in ("PENDING", "DELETING")
@@ -531,7 +531,7 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
         if record is None:
             problems.append(f"spec object {key} has no tool: orphan")
         elif record["status"] == "ACTIVE" and key not in (
-            described(record)["s3_key"],
+            described(record).get("s3_key"),
             _pending_key(record),
         ):
             problems.append(f"spec object {key} is not the spec of ACTIVE tool {parts[2]}: orphan")
@@ -588,7 +588,11 @@ AFTER_AGENTCORE_TOOK_IT = frozenset(
 )
 # The change call itself: a read timeout means AgentCore may have taken it.
 MAY_HAVE_TAKEN_IT = frozenset(
-    {("gateway", "update", "UpdateGateway"), ("tool", "update", "UpdateGatewayTarget")}
+    {
+        ("gateway", "update", "UpdateGateway"),
+        ("tool", "update", "UpdateGatewayTarget"),
+        ("tool", "update", "SynchronizeGatewayTargets"),
+    }
 )
 
 

@@ -1297,3 +1297,40 @@ def test_a_hostile_lambda_source_is_refused_and_changes_nothing(stage: Stage, ca
     )
     assert checked["status"] == 200, checked
     assert checked["data"]["ok"] is False
+
+
+# --- MCP server sources (issue 12): where the gateway would call ------------------
+
+
+def _mcp(endpoint: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "mcp_server", "endpoint": endpoint, **extra}
+
+
+HOSTILE_MCP: dict[str, dict[str, Any]] = {
+    "metadata-ip": _mcp("https://169.254.169.254/latest/meta-data/"),
+    "metadata-ipv6": _mcp("https://[fd00:ec2::254]/"),
+    "loopback-octal": _mcp("https://0177.0.0.1/mcp"),
+    "loopback-hex": _mcp("https://0x7f.1/mcp"),
+    "mapped-ipv4": _mcp("https://[::ffff:127.0.0.1]/mcp"),
+    "private-10": _mcp("https://10.1.2.3/mcp"),
+    "cgnat": _mcp("https://100.64.0.1/mcp"),
+    "localhost": _mcp("https://localhost/mcp"),
+    "localhost-trailing-dot": _mcp("https://localhost./mcp"),
+    "internal-name": _mcp("https://tools.internal/mcp"),
+    "plain-http": _mcp("http://mcp.example.com/mcp"),
+    "file-scheme": _mcp("file:///etc/passwd"),
+    "templated-host": _mcp("https://{host}/mcp"),
+    "userinfo-loopback": _mcp("https://mcp.example.com@127.0.0.1/mcp"),
+    "static-with-ref": _mcp(
+        "https://mcp.example.com/mcp",
+        tools=[{"name": "a", "description": "b", "input_schema": {"$ref": "#/x"}}],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_MCP))
+def test_a_hostile_mcp_server_source_is_refused_and_changes_nothing(
+    stage: Stage, case: str
+) -> None:
+    response = through(stage, "create_tool", HOSTILE_MCP[case], 422, "ValidationError")
+    assert all(d["field"].startswith("data.source") for d in response["error"]["details"])
