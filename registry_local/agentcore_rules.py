@@ -69,7 +69,8 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    Refused with ValidationException: a target that is not an MCP server,
    and one with a static tool schema ("You cannot synchronize a target that
    has a static tool schema (mcpToolSchema) configured"); with
-   ConflictException: a target that is not READY (the page forbids a
+   ConflictException: a target neither READY nor SYNCHRONIZE_UNSUCCESSFUL
+   (a failed listing may be retried; the page forbids a
    pending-authorization one; a busy one is undocumented, answered as most
    AWS APIs do). An MCP server in DEFAULT listing mode without a static
    schema is also synchronized by CreateGatewayTarget and
@@ -542,8 +543,9 @@ def _install_synchronization() -> None:
                     "You cannot synchronize a target that has a static tool schema "
                     "(mcpToolSchema) configured"
                 )
-            if target.status != "READY":
-                raise ConflictException(f"Target {target_id} is {target.status}, not READY")
+            # A failed listing may be retried; a target in flight may not.
+            if target.status not in ("READY", "SYNCHRONIZE_UNSUCCESSFUL"):
+                raise ConflictException(f"Target {target_id} is {target.status}")
             _synchronize(target)
             answer = target.to_dict()
         # The answer comes before the listing, whatever moto's state manager

@@ -474,3 +474,80 @@ def test_each_target_type_takes_only_its_outbound_authorization(
     with pytest.raises(ClientError) as info:
         agentcore.update_gateway_target(**update)
     assert error_of(info) == ("ValidationException", 400)
+
+
+# Rule 11: SynchronizeGatewayTargets
+
+
+def _target(agentcore: Any, gateway_id: str, server: dict[str, Any]) -> str:
+    made = agentcore.create_gateway_target(
+        gatewayIdentifier=gateway_id,
+        name="pets",
+        targetConfiguration={"mcp": {"mcpServer": server}},
+    )
+    return str(made["targetId"])
+
+
+def test_sync_answers_synchronizing_then_ready_with_its_time(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    target_id = _target(agentcore, gateway_id, {"endpoint": "https://mcp.example.com/mcp"})
+    answer = agentcore.synchronize_gateway_targets(
+        gatewayIdentifier=gateway_id, targetIdList=[target_id]
+    )
+    assert [t["status"] for t in answer["targets"]] == ["SYNCHRONIZING"]
+    settled = agentcore.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)
+    assert settled["status"] == "READY"
+    assert "lastSynchronizedAt" in settled
+
+
+@pytest.mark.parametrize(
+    ("configuration", "code"),
+    [
+        ({"openApiSchema": {"inlinePayload": "{}"}}, "ValidationException"),
+        (
+            {
+                "mcpServer": {
+                    "endpoint": "https://mcp.example.com/mcp",
+                    "mcpToolSchema": {"s3": {"uri": "s3://bucket/tools.json"}},
+                }
+            },
+            "ValidationException",
+        ),
+    ],
+)
+def test_sync_refuses_what_agentcore_does_not_list(
+    agentcore: Any, env: dict[str, str], configuration: dict[str, Any], code: str
+) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    made = agentcore.create_gateway_target(
+        gatewayIdentifier=gateway_id, name="pets", targetConfiguration={"mcp": configuration}
+    )
+    with pytest.raises(ClientError) as info:
+        agentcore.synchronize_gateway_targets(
+            gatewayIdentifier=gateway_id, targetIdList=[made["targetId"]]
+        )
+    assert error_of(info)[0] == code
+    settled = agentcore.get_gateway_target(gatewayIdentifier=gateway_id, targetId=made["targetId"])
+    assert settled["status"] == "READY"
+
+
+def test_a_failing_server_ends_synchronize_unsuccessful_with_a_reason(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    target_id = _target(
+        agentcore,
+        gateway_id,
+        {"endpoint": f"https://{agentcore_rules.SYNC_FAIL_HOST}.example.com/"},
+    )
+    agentcore.synchronize_gateway_targets(gatewayIdentifier=gateway_id, targetIdList=[target_id])
+    settled = agentcore.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target_id)
+    assert settled["status"] == "SYNCHRONIZE_UNSUCCESSFUL"
+    assert settled["statusReasons"]
+    # A failed listing may be tried again.
+    again = agentcore.synchronize_gateway_targets(
+        gatewayIdentifier=gateway_id, targetIdList=[target_id]
+    )
+    assert [t["status"] for t in again["targets"]] == ["SYNCHRONIZING"]
