@@ -297,10 +297,12 @@ def described(record: dict[str, Any]) -> dict[str, Any]:
 
 def served_uri(target: dict[str, Any]) -> str:
     """The S3 URI an AgentCore target reads its document from (an OpenAPI
-    spec, or a Lambda target's tool schema)."""
+    spec, a Lambda target's tool schema, or a Smithy model)."""
     mcp = target["targetConfiguration"]["mcp"]
-    schema = mcp["openApiSchema"] if "openApiSchema" in mcp else mcp["lambda"]["toolSchema"]
-    return str(schema["s3"]["uri"])
+    for kind in ("openApiSchema", "smithyModel"):
+        if kind in mcp:
+            return str(mcp[kind]["s3"]["uri"])
+    return str(mcp["lambda"]["toolSchema"]["s3"]["uri"])
 
 
 def scan_everything(registry: Registry) -> str:

@@ -50,11 +50,11 @@ def test_list_tools_filters_by_kind(registry: Registry, gateway: dict[str, Any])
 
 def test_list_tools_refuses_an_unknown_kind(registry: Registry, gateway: dict[str, Any]) -> None:
     response = registry.invoke(
-        event("list_tools", {"gateway_id": gateway["gateway_id"], "kind": "smithy"})
+        event("list_tools", {"gateway_id": gateway["gateway_id"], "kind": "graphql"})
     )
 
     assert response["status"] == 422, response
     assert response["error"]["code"] == "ValidationError"
     assert response["error"]["details"] == [
-        {"field": "data.kind", "message": "one of lambda, openapi"}
+        {"field": "data.kind", "message": "one of lambda, openapi, smithy"}
     ]

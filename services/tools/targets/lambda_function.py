@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.context import Call
-from services.errors import ForbiddenError, RequestValidationError
+from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets import stored_document
 from services.tools.targets.base import Prepared, Staged, StoredArtifact
@@ -206,13 +206,7 @@ def _listed(call: Call, source: Any, check: _Check) -> tuple[list[Any] | None, s
     if source.tools_s3_key is None:
         return list(source.tools or []), f"{_BASE}.tools"
     field = f"{_BASE}.tools_s3_key"
-    key = str(source.tools_s3_key)
-    team = call.actor.team if call.actor else None
-    # A team reads only what it uploaded (create_upload_url's prefix), as
-    # for an OpenAPI `s3` source (spec_pipeline.py).
-    if team is None or not key.startswith(f"uploads/{team}/"):
-        raise ForbiddenError(f"the upload {key} does not belong to team {team!r}")
-    body = call.runtime.spec_bucket.read_upload(key, MAX_TOOLS_BYTES)
+    body = stored_document.read_team_upload(call, str(source.tools_s3_key), MAX_TOOLS_BYTES)
     try:
         listed = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
