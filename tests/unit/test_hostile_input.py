@@ -1339,6 +1339,13 @@ HOSTILE_SMITHY: dict[str, dict[str, Any]] = {
     "many-bad-shapes": _smithy(
         lambda s: s.update({f"bad{i}": {"type": "string"} for i in range(10_000)})
     ),
+    # Unhashable JSON where a name is expected: refused, never a 500.
+    "type-a-list": _smithy(lambda s: s[f"{W}CityId"].__setitem__("type", ["string"])),
+    "method-an-object": _smithy(
+        lambda s: s[f"{W}GetCity"]["traits"]["smithy.api#http"].__setitem__("method", {})
+    ),
+    "traits-a-list": _smithy(lambda s: s[f"{W}GetCurrentTime"].__setitem__("traits", ["x"])),
+    "version-a-list": _smithy(lambda s: None) | {"model": {"smithy": ["2.0"], "shapes": {}}},
     "not-json-version": _smithy(lambda s: None) | {"model": {"smithy": 2, "shapes": {}}},
 }
 

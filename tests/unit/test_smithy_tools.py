@@ -277,6 +277,14 @@ BAD: dict[str, tuple[Change, str]] = {
         _shape("GetCity", errors=[{"target": f"{W}Gone"}]),
         f"data.source.model.shapes.{W}GetCity.errors[0]",
     ),
+    "missing-service-error": (
+        _shape("Weather", errors=[{"target": f"{W}Oops"}]),
+        f"{_SVC}.errors[0]",
+    ),
+    "missing-identifier": (
+        _shape("City", identifiers={"cityId": {"target": f"{W}Id"}}),
+        f"data.source.model.shapes.{W}City.identifiers.cityId",
+    ),
     "not-restjson": (
         _shape("Weather", traits={"aws.protocols#awsJson1_0": {}}),
         f"{_SVC}.traits",

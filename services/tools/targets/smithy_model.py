@@ -139,6 +139,18 @@ class _Check:
         return [*self.findings, more]
 
 
+def _one_of(value: Any, allowed: frozenset[str]) -> bool:
+    """Whether a JSON value is one of `allowed` (a list or object is not, and
+    is not hashable either)."""
+    return isinstance(value, str) and value in allowed
+
+
+def _traits(node: dict[str, Any]) -> dict[str, Any]:
+    """A shape's or member's traits (a malformed `traits` holds none)."""
+    traits = node.get("traits")
+    return traits if isinstance(traits, dict) else {}
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -218,7 +230,7 @@ def _shapes(model: dict[str, Any], check: _Check) -> dict[str, Any]:
         kind = shape.get("type") if isinstance(shape, dict) else None
         if not (SHAPE_ID if kind != "apply" else MEMBER_ID).match(str(shape_id)):
             check.add(path, "an absolute shape id, <namespace>#<Name>")
-        elif kind not in SHAPE_TYPES:
+        elif not _one_of(kind, SHAPE_TYPES):
             check.add(f"{path}.type", "a Smithy shape type (structure, operation, service, ...)")
         else:
             good[str(shape_id)] = shape
@@ -229,6 +241,8 @@ def _operations(service_id: str, shapes: dict[str, Any], check: _Check) -> list[
     """The operations the service serves: its own, and those of the
     resources it reaches (json-ast.html, "service" and "resource")."""
     service = shapes[service_id]
+    if "errors" in service:
+        _references(service["errors"], check.shape(service_id, "errors"), shapes, check)
     found = _references(
         service.get("operations", []), check.shape(service_id, "operations"), shapes, check,
         kind="operation",
@@ -244,6 +258,13 @@ def _operations(service_id: str, shapes: dict[str, Any], check: _Check) -> list[
             continue
         seen.add(resource_id)
         resource = shapes[resource_id]
+        for key in ("identifiers", "properties"):
+            named = resource.get(key, {})
+            if not isinstance(named, dict):
+                check.add(check.shape(resource_id, key), "an object of references")
+                continue
+            for name, ref in named.items():
+                _reference(ref, check.shape(resource_id, key, str(name)), shapes, check)
         for key in _LIFECYCLE:
             if key in resource:
                 path = check.shape(resource_id, key)
@@ -263,11 +284,11 @@ def _http(op_id: str, shapes: dict[str, Any], check: _Check) -> None:
     (https://smithy.io/2.0/spec/http-bindings.html)."""
     operation = shapes[op_id]
     path = check.shape(op_id, "traits", HTTP)
-    http = (operation.get("traits") or {}).get(HTTP)
+    http = _traits(operation).get(HTTP)
     if not isinstance(http, dict):
         check.add(path, f"a RestJson operation needs the {HTTP} trait (method, uri): {SMITHY_PAGE}")
         return
-    if http.get("method") not in HTTP_METHODS:
+    if not _one_of(http.get("method"), HTTP_METHODS):
         check.add(f"{path}.method", "one of " + ", ".join(sorted(HTTP_METHODS)))
     uri = http.get("uri")
     if not isinstance(uri, str) or not uri.startswith("/"):
@@ -281,7 +302,7 @@ def _http(op_id: str, shapes: dict[str, Any], check: _Check) -> None:
     members = (shapes.get(str(target)) or {}).get("members") or {}
     for label in labels:
         member = members.get(label) if isinstance(members, dict) else None
-        if not isinstance(member, dict) or HTTP_LABEL not in (member.get("traits") or {}):
+        if not isinstance(member, dict) or HTTP_LABEL not in _traits(member):
             check.add(
                 f"{path}.uri",
                 f"the label {{{label}}} names no input member bound with {HTTP_LABEL}",
@@ -299,8 +320,7 @@ def _service(shapes: dict[str, Any], check: _Check) -> str | None:
         )
         return None
     [service_id] = services
-    traits = shapes[service_id].get("traits") or {}
-    if not isinstance(traits, dict) or RESTJSON not in traits:
+    if RESTJSON not in _traits(shapes[service_id]):
         check.add(
             check.shape(service_id, "traits"),
             f"AgentCore serves only the RestJson protocol ({RESTJSON}): {SMITHY_PAGE}",
@@ -337,7 +357,7 @@ def _checked_model(
     if not isinstance(model, dict):
         check.add(check.base, "a Smithy JSON AST object (smithy, shapes)")
         return None
-    if model.get("smithy") not in SMITHY_VERSIONS:
+    if not _one_of(model.get("smithy"), SMITHY_VERSIONS):
         check.add(f"{check.base}.smithy", 'the JSON AST version, "2.0" or "1.0"')
     shapes = _shapes(model, check)
     for shape_id, shape in shapes.items():
