@@ -55,6 +55,11 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    "You can only enable semantic search when you create the gateway"): an
    update asking for `searchType` SEMANTIC on a gateway without it is a
    ValidationException here; moto takes it.
+13. A Smithy target's model (`mcp.smithyModel`) is at most 10MB (devguide
+   https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-building-smithy-targets.html,
+   "Maximum model size: 10MB"): an `inlinePayload` over it is a
+   ValidationException here; moto takes any size. (An S3-held model is read
+   by AgentCore, not by this layer: the registry checks its size itself.)
 """
 
 from __future__ import annotations
@@ -194,6 +199,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
         self: Any, gateway_identifier: str, name: str, *args: Any, **kwargs: Any
     ) -> Any:
         _lambda_credentials(kwargs)
+        _smithy_model_size(kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             if gateway.status != "READY":
@@ -212,6 +218,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
         self: Any, gateway_identifier: str, target_id: str, name: str, *args: Any, **kwargs: Any
     ) -> Any:
         _lambda_credentials(kwargs)
+        _smithy_model_size(kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             clash = any(
@@ -252,6 +259,18 @@ def _lambda_credentials(params: dict[str, Any]) -> None:
         raise ValidationException(
             "Lambda targets support only GATEWAY_IAM_ROLE credential provider configuration"
         )
+
+
+# Rule 13's bound, in bytes of the model's UTF-8 text.
+MAX_SMITHY_MODEL_BYTES = 10 * 1024 * 1024
+
+
+def _smithy_model_size(params: dict[str, Any]) -> None:
+    """Rule 13: an inline Smithy model within AgentCore's 10MB."""
+    mcp = (params.get("target_configuration") or {}).get("mcp") or {}
+    inline = (mcp.get("smithyModel") or {}).get("inlinePayload")
+    if isinstance(inline, str) and len(inline.encode()) > MAX_SMITHY_MODEL_BYTES:
+        raise ValidationException("The Smithy model exceeds the maximum size of 10MB")
 
 
 def _providers(backend: Any) -> dict[tuple[str, str], dict[str, Any]]:
