@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -247,13 +248,14 @@ def _operations(service_id: str, shapes: dict[str, Any], check: _Check) -> list[
         service.get("operations", []), check.shape(service_id, "operations"), shapes, check,
         kind="operation",
     )  # fmt: skip
-    pending = _references(
+    # A queue: a model of 10MB can list a few hundred thousand resources.
+    pending = deque(_references(
         service.get("resources", []), check.shape(service_id, "resources"), shapes, check,
         kind="resource",
-    )  # fmt: skip
+    ))  # fmt: skip
     seen: set[str] = set()
     while pending:
-        resource_id = pending.pop(0)
+        resource_id = pending.popleft()
         if resource_id in seen:
             continue
         seen.add(resource_id)
@@ -274,7 +276,9 @@ def _operations(service_id: str, shapes: dict[str, Any], check: _Check) -> list[
             path = check.shape(resource_id, key)
             found += _references(resource.get(key, []), path, shapes, check, kind="operation")
         path = check.shape(resource_id, "resources")
-        pending += _references(resource.get("resources", []), path, shapes, check, kind="resource")
+        pending.extend(
+            _references(resource.get("resources", []), path, shapes, check, kind="resource")
+        )
     return list(dict.fromkeys(found))
 
 
