@@ -78,6 +78,11 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    is set then. An endpoint whose host starts with `emulator-sync-fail`
    ends SYNCHRONIZE_UNSUCCESSFUL with a reason: the way tests make a
    server's listing fail across a process boundary.
+13. A Smithy target's model (`mcp.smithyModel`) is at most 10MB (devguide
+   https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-building-smithy-targets.html,
+   "Maximum model size: 10MB"): an `inlinePayload` over it is a
+   ValidationException here; moto takes any size. (An S3-held model is read
+   by AgentCore, not by this layer: the registry checks its size itself.)
 """
 
 from __future__ import annotations
@@ -219,6 +224,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
         self: Any, gateway_identifier: str, name: str, *args: Any, **kwargs: Any
     ) -> Any:
         _outbound_auth(kwargs)
+        _smithy_model_size(kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             if gateway.status != "READY":
@@ -237,6 +243,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
         self: Any, gateway_identifier: str, target_id: str, name: str, *args: Any, **kwargs: Any
     ) -> Any:
         _outbound_auth(kwargs)
+        _smithy_model_size(kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             clash = any(
@@ -302,6 +309,18 @@ def _outbound_auth(params: dict[str, Any]) -> None:
                     else "take no iamCredentialProvider"
                 )
             )
+
+
+# Rule 13's bound, in bytes of the model's UTF-8 text.
+MAX_SMITHY_MODEL_BYTES = 10 * 1024 * 1024
+
+
+def _smithy_model_size(params: dict[str, Any]) -> None:
+    """Rule 13: an inline Smithy model within AgentCore's 10MB."""
+    mcp = (params.get("target_configuration") or {}).get("mcp") or {}
+    inline = (mcp.get("smithyModel") or {}).get("inlinePayload")
+    if isinstance(inline, str) and len(inline.encode()) > MAX_SMITHY_MODEL_BYTES:
+        raise ValidationException("The Smithy model exceeds the maximum size of 10MB")
 
 
 def _providers(backend: Any) -> dict[tuple[str, str], dict[str, Any]]:

@@ -62,6 +62,47 @@ LAMBDA_SOURCE: dict[str, Any] = {
 }
 
 
+# A Smithy model in JSON AST: a RestJson service whose operations, bound to
+# HTTP, become the tools (the gateway's role signs the calls).
+_F = "example.forecasts#"
+SMITHY_SOURCE: dict[str, Any] = {
+    "type": "smithy",
+    "model": {
+        "smithy": "2.0",
+        "shapes": {
+            f"{_F}Forecasts": {
+                "type": "service",
+                "version": "2026-01-01",
+                "operations": [{"target": f"{_F}GetForecast"}],
+                "traits": {"aws.protocols#restJson1": {}},
+            },
+            f"{_F}GetForecast": {
+                "type": "operation",
+                "input": {"target": f"{_F}GetForecastInput"},
+                "output": {"target": f"{_F}GetForecastOutput"},
+                "traits": {
+                    "smithy.api#readonly": {},
+                    "smithy.api#http": {"method": "GET", "uri": "/forecasts/{city}"},
+                },
+            },
+            f"{_F}GetForecastInput": {
+                "type": "structure",
+                "members": {
+                    "city": {
+                        "target": "smithy.api#String",
+                        "traits": {"smithy.api#required": {}, "smithy.api#httpLabel": {}},
+                    }
+                },
+            },
+            f"{_F}GetForecastOutput": {
+                "type": "structure",
+                "members": {"summary": {"target": "smithy.api#String"}},
+            },
+        },
+    },
+}
+
+
 def summary(response: dict[str, Any]) -> dict[str, Any]:
     record = response.get("data") or {}
     summary: dict[str, Any] = {"ok": response["ok"], "status": response["status"]}
@@ -108,6 +149,18 @@ def _event(action: str, data: dict[str, Any], mutating: bool = True) -> dict[str
 
 def _read(action: str, data: dict[str, Any]) -> dict[str, Any]:
     return _event(action, data, mutating=False)
+
+
+def _smithy_tool(gateway_id: str) -> None:
+    forecasts = step(
+        "create_tool of a Smithy model (RestJson; the gateway's role signs its calls)",
+        _event(
+            "create_tool",
+            {"gateway_id": gateway_id, "name": "forecasts", "source": SMITHY_SOURCE},
+        ),
+    )
+    target = forecasts["data"]["target"]
+    print(f"   target: {target['kind']} {target['service']}, tools {forecasts['data']['tools']}")
 
 
 def run_demo() -> int:
@@ -252,6 +305,7 @@ def run_demo() -> int:
                 },
             ),
         )
+        _smithy_tool(gateway_id)
         step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
         step(
             "list_tools of kind lambda",

@@ -216,6 +216,131 @@ def sync_tool(ctx: Ctx) -> dict[str, Any]:
     return {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
 
 
+W = "example.weather#"
+
+
+def weather_model(*extra_operations: str) -> dict[str, Any]:
+    """A small Smithy model in JSON AST (https://smithy.io/2.0/spec/json-ast.html):
+    a RestJson weather service with an operation of its own and one reached
+    through its City resource, each bound to HTTP; `extra_operations` adds
+    operations of the service (GET /<name>, no input)."""
+    shapes: dict[str, Any] = {
+        f"{W}Weather": {
+            "type": "service",
+            "version": "2006-03-01",
+            "operations": [{"target": f"{W}GetCurrentTime"}],
+            "resources": [{"target": f"{W}City"}],
+            "traits": {
+                "aws.protocols#restJson1": {},
+                "smithy.api#documentation": "Weather forecasts for cities",
+            },
+        },
+        f"{W}City": {
+            "type": "resource",
+            "identifiers": {"cityId": {"target": f"{W}CityId"}},
+            "read": {"target": f"{W}GetCity"},
+        },
+        f"{W}CityId": {"type": "string", "traits": {"smithy.api#pattern": "^[A-Za-z0-9 ]+$"}},
+        f"{W}GetCity": {
+            "type": "operation",
+            "input": {"target": f"{W}GetCityInput"},
+            "output": {"target": f"{W}GetCityOutput"},
+            "errors": [{"target": f"{W}NoSuchResource"}],
+            "traits": {
+                "smithy.api#readonly": {},
+                "smithy.api#http": {"method": "GET", "uri": "/cities/{cityId}"},
+                "smithy.api#documentation": "A city's name and coordinates",
+            },
+        },
+        f"{W}GetCityInput": {
+            "type": "structure",
+            "members": {
+                "cityId": {
+                    "target": f"{W}CityId",
+                    "traits": {"smithy.api#required": {}, "smithy.api#httpLabel": {}},
+                }
+            },
+            "traits": {"smithy.api#input": {}},
+        },
+        f"{W}GetCityOutput": {
+            "type": "structure",
+            "members": {
+                "name": {"target": "smithy.api#String", "traits": {"smithy.api#required": {}}},
+                "coordinates": {"target": f"{W}CityCoordinates"},
+            },
+            "traits": {"smithy.api#output": {}},
+        },
+        f"{W}CityCoordinates": {
+            "type": "structure",
+            "members": {
+                "latitude": {"target": "smithy.api#Float"},
+                "longitude": {"target": "smithy.api#Float"},
+            },
+        },
+        f"{W}NoSuchResource": {
+            "type": "structure",
+            "members": {"resourceType": {"target": "smithy.api#String"}},
+            "traits": {"smithy.api#error": "client", "smithy.api#httpError": 404},
+        },
+        f"{W}GetCurrentTime": {
+            "type": "operation",
+            "input": {"target": "smithy.api#Unit"},
+            "output": {"target": f"{W}GetCurrentTimeOutput"},
+            "traits": {
+                "smithy.api#readonly": {},
+                "smithy.api#http": {"method": "GET", "uri": "/current-time"},
+            },
+        },
+        f"{W}GetCurrentTimeOutput": {
+            "type": "structure",
+            "members": {
+                "time": {"target": "smithy.api#Timestamp", "traits": {"smithy.api#required": {}}}
+            },
+        },
+    }
+    for name in extra_operations:
+        shapes[f"{W}Weather"]["operations"].append({"target": f"{W}{name}"})
+        shapes[f"{W}{name}"] = {
+            "type": "operation",
+            "output": {"target": f"{W}GetCurrentTimeOutput"},
+            "traits": {"smithy.api#http": {"method": "GET", "uri": f"/{name.lower()}"}},
+        }
+    return {"smithy": "2.0", "shapes": shapes}
+
+
+def smithy_source(*extra_operations: str) -> dict[str, Any]:
+    return {"type": "smithy", "model": weather_model(*extra_operations)}
+
+
+def make_gateway_and_smithy_tool(ctx: Ctx) -> None:
+    make_gateway(ctx)
+    response = ctx.registry.invoke(event("create_tool", create_tool_smithy(ctx)))
+    assert response["status"] == 201, response
+    ctx.tool = response["data"]
+
+
+def create_tool_smithy(ctx: Ctx) -> dict[str, Any]:
+    # OAuth2, the other credentials a Smithy target takes besides the
+    # gateway's role: a provider is made, updated and deleted with it.
+    return {
+        "gateway_id": ctx.gateway["gateway_id"],
+        "name": "weather",
+        "description": "v1",
+        "source": smithy_source(),
+        "credentials": OAUTH2,
+    }
+
+
+def update_tool_smithy(ctx: Ctx) -> dict[str, Any]:
+    # A new model (a new object, the old one removed after) and a description.
+    return {
+        "tool_id": ctx.tool["tool_id"],
+        "gateway_id": ctx.gateway["gateway_id"],
+        "description": "v2",
+        "source": smithy_source("GetForecast"),
+    }
+
+
 # --- the table ----------------------------------------------------------------------
 
 
@@ -481,6 +606,38 @@ FLOWS: dict[str, Flow] = {
             f"{AGENTCORE}.SynchronizeGatewayTargets",
             f"{AGENTCORE}.GetGatewayTarget",
             _TRANSACT,  # the target's state, ledger completed
+        ),
+    ),
+    # The Smithy kind (issue 12): a model object, and an OAuth2 provider.
+    "create_tool_smithy": Flow(
+        "create_tool", make_gateway, create_tool_smithy, _create_tool_calls("Oauth2")
+    ),
+    "update_tool_smithy": Flow(
+        "update_tool",
+        make_gateway_and_smithy_tool,
+        update_tool_smithy,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # lease + pending change, ledger
+            f"{S3}.PutObject",  # the new model, beside the old one
+            f"{AGENTCORE}.UpdateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # the change applied, ledger completed
+            f"{S3}.DeleteObject",  # the replaced model
+        ),
+    ),
+    "delete_tool_smithy": Flow(
+        "delete_tool",
+        make_gateway_and_smithy_tool,
+        delete_tool,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # DELETING, ledger
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{AGENTCORE}.DeleteOauth2CredentialProvider",
+            f"{S3}.DeleteObject",
+            _TRANSACT,  # DELETED, name released, ledger completed
         ),
     ),
 }

@@ -149,6 +149,29 @@ class McpServerSource(StrictModel):
         return self
 
 
+class SmithySource(StrictModel):
+    """A Smithy model in JSON AST (services/tools/targets/smithy_model.py
+    checks it, with each finding's path)."""
+
+    type: Literal["smithy"]
+    # The JSON AST inline; checked by the kind, so that a finding names
+    # `data.source.model...`.
+    model: dict[str, Any] | None = None
+    # Or the same model as a JSON file uploaded with create_upload_url.
+    s3_key: (
+        Annotated[
+            str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_model(self) -> SmithySource:
+        if (self.model is None) == (self.s3_key is None):
+            raise ValueError("give exactly one of model and s3_key")
+        return self
+
+
 SpecSource = Annotated[
     InlineSource
     | FileSource
@@ -156,12 +179,14 @@ SpecSource = Annotated[
     | S3Source
     | ApiInfoSource
     | LambdaSource
-    | McpServerSource,
+    | McpServerSource
+    | SmithySource,
     Field(discriminator="type"),
 ]
 # The credentials a tool gets when its request names none, by source type
-# (else `none`): a Lambda target takes only the gateway's IAM role.
-DEFAULT_CREDENTIALS = {"lambda": "gateway_iam_role"}
+# (else `none`): a Lambda target takes only the gateway's IAM role; a Smithy
+# target takes it or OAuth2, never none (the devguide's outbound-auth table).
+DEFAULT_CREDENTIALS = {"lambda": "gateway_iam_role", "smithy": "gateway_iam_role"}
 
 
 class NoCredentials(StrictModel):

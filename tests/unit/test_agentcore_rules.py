@@ -4,6 +4,7 @@ tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -551,3 +552,41 @@ def test_a_failing_server_ends_synchronize_unsuccessful_with_a_reason(
         gatewayIdentifier=gateway_id, targetIdList=[target_id]
     )
     assert [t["status"] for t in again["targets"]] == ["SYNCHRONIZING"]
+
+
+# Rule 13: a Smithy model is at most 10MB
+
+
+def test_an_inline_smithy_model_over_10mb_is_a_validation_error(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    from registry_local.agentcore_rules import MAX_SMITHY_MODEL_BYTES
+
+    gateway_id = create_gateway(agentcore, env, "weather")["gatewayId"]
+    role = [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
+    model = json.dumps({"smithy": "2.0", "shapes": {}})
+    large = model[:-1] + ', "metadata": {"x": "' + "d" * MAX_SMITHY_MODEL_BYTES + '"}}'
+    with pytest.raises(ClientError) as info:
+        agentcore.create_gateway_target(
+            gatewayIdentifier=gateway_id,
+            name="weather",
+            targetConfiguration={"mcp": {"smithyModel": {"inlinePayload": large}}},
+            credentialProviderConfigurations=role,
+        )
+    assert error_of(info) == ("ValidationException", 400)
+    assert target_names(agentcore, gateway_id) == []
+    target = agentcore.create_gateway_target(
+        gatewayIdentifier=gateway_id,
+        name="weather",
+        targetConfiguration={"mcp": {"smithyModel": {"inlinePayload": model}}},
+        credentialProviderConfigurations=role,
+    )
+    with pytest.raises(ClientError) as info:
+        agentcore.update_gateway_target(
+            gatewayIdentifier=gateway_id,
+            targetId=target["targetId"],
+            name="weather",
+            targetConfiguration={"mcp": {"smithyModel": {"inlinePayload": large}}},
+            credentialProviderConfigurations=role,
+        )
+    assert error_of(info) == ("ValidationException", 400)

@@ -235,6 +235,9 @@ STEP_NAMES = {
     "CreateApiKeyCredentialProvider": "CreateCredentialProvider",
     "UpdateApiKeyCredentialProvider": "UpdateCredentialProvider",
     "DeleteApiKeyCredentialProvider": "DeleteCredentialProvider",
+    # The Smithy flows' OAuth2 provider (the only OAuth2 faults the matrix runs).
+    "CreateOauth2CredentialProvider": "CreateCredentialProvider",
+    "DeleteOauth2CredentialProvider": "DeleteCredentialProvider",
 }
 
 
@@ -257,7 +260,7 @@ EXPECTED_INSTEAD: dict[tuple[str, str, str], Expected] = {}
 # Removing the replaced spec object is cleanup after the update succeeded:
 # its failure does not undo the update, which answers 200.
 for _fault in FAULTS:
-    for _flow in ("update_tool", "update_tool_lambda"):
+    for _flow in ("update_tool", "update_tool_lambda", "update_tool_smithy"):
         EXPECTED_INSTEAD[(_flow, f"{S3}.DeleteObject", _fault)] = Expected(
             200, None, why="cleanup of the replaced spec after a successful update"
         )
@@ -267,6 +270,7 @@ for _fault in FAULTS:
 LEFT_FOR_RECONCILE: dict[tuple[str, str], str] = {
     ("update_tool", f"{S3}.DeleteObject"): "is not the spec of ACTIVE tool",
     ("update_tool_lambda", f"{S3}.DeleteObject"): "is not the spec of ACTIVE tool",
+    ("update_tool_smithy", f"{S3}.DeleteObject"): "is not the spec of ACTIVE tool",
 }
 
 
@@ -583,6 +587,7 @@ AFTER_AGENTCORE_TOOK_IT = frozenset(
         ("gateway", "delete", "GetGateway"),
         ("tool", "delete", "GetGatewayTarget"),
         ("tool", "delete", "DeleteApiKeyCredentialProvider"),
+        ("tool", "delete", "DeleteOauth2CredentialProvider"),
         ("tool", "delete", "DeleteObject"),
     }
 )

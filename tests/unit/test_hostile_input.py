@@ -49,6 +49,7 @@ from registry_local import agentcore_rules
 from registry_local.bootstrap import bootstrap
 from services.tools import url_fetch
 from tests.conftest import settings_for
+from tests.flows import W, smithy_source
 from tests.support import (
     ACTOR,
     FakeClock,
@@ -381,6 +382,7 @@ SOURCES: dict[str, dict[str, Any]] = {
     "url": {"type": "url", "url": "https://api.example.com/openapi.json"},
     "s3": {"type": "s3", "key": "uploads/payments/x/pets.json"},
     "api_info": api_info_source(),
+    "smithy": smithy_source(),
     "lambda": {
         "type": "lambda",
         "lambda_arn": "arn:aws:lambda:us-east-1:123456789012:function:pets",
@@ -1334,3 +1336,65 @@ def test_a_hostile_mcp_server_source_is_refused_and_changes_nothing(
 ) -> None:
     response = through(stage, "create_tool", HOSTILE_MCP[case], 422, "ValidationError")
     assert all(d["field"].startswith("data.source") for d in response["error"]["details"])
+
+
+# --- Smithy sources (issue 12): refused by the kind's checks, before any write --------
+
+
+def _smithy(change: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    source = smithy_source()
+    change(source["model"]["shapes"])
+    return source
+
+
+def _cycle(shapes: dict[str, Any]) -> None:
+    # Resources that reach each other and no operation: the walk ends.
+    shapes[f"{W}Weather"].update(operations=[], resources=[{"target": f"{W}A"}])
+    shapes[f"{W}A"] = {"type": "resource", "resources": [{"target": f"{W}B"}]}
+    shapes[f"{W}B"] = {"type": "resource", "resources": [{"target": f"{W}A"}]}
+
+
+HOSTILE_SMITHY: dict[str, dict[str, Any]] = {
+    "shape-id-traversal": _smithy(lambda s: s.__setitem__("../../etc#passwd", {"type": "string"})),
+    "shape-id-nul": _smithy(lambda s: s.__setitem__(f"{W}Ci\x00ty", {"type": "string"})),
+    "reference-injection": _smithy(
+        lambda s: s[f"{W}Weather"].__setitem__("operations", [{"target": "$(reboot)#x"}])
+    ),
+    "operations-not-a-list": _smithy(lambda s: s[f"{W}Weather"].__setitem__("operations", "x")),
+    "shape-not-an-object": _smithy(lambda s: s.__setitem__(f"{W}X", ["structure"])),
+    "resource-cycle": _smithy(_cycle),
+    "metadata-url-as-uri": _smithy(
+        lambda s: s[f"{W}GetCurrentTime"]["traits"].__setitem__(
+            "smithy.api#http", {"method": "GET", "uri": "http://169.254.169.254/latest"}
+        )
+    ),
+    "label-injection": _smithy(
+        lambda s: s[f"{W}GetCity"]["traits"].__setitem__(
+            "smithy.api#http", {"method": "GET", "uri": "/{../../admin}"}
+        )
+    ),
+    "many-bad-shapes": _smithy(
+        lambda s: s.update({f"bad{i}": {"type": "string"} for i in range(10_000)})
+    ),
+    # Unhashable JSON where a name is expected: refused, never a 500.
+    "type-a-list": _smithy(lambda s: s[f"{W}CityId"].__setitem__("type", ["string"])),
+    "method-an-object": _smithy(
+        lambda s: s[f"{W}GetCity"]["traits"]["smithy.api#http"].__setitem__("method", {})
+    ),
+    "traits-a-list": _smithy(lambda s: s[f"{W}GetCurrentTime"].__setitem__("traits", ["x"])),
+    "version-a-list": _smithy(lambda s: None) | {"model": {"smithy": ["2.0"], "shapes": {}}},
+    "not-json-version": _smithy(lambda s: None) | {"model": {"smithy": 2, "shapes": {}}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_SMITHY))
+def test_a_hostile_smithy_source_is_refused_and_changes_nothing(stage: Stage, case: str) -> None:
+    response = through(stage, "create_tool", HOSTILE_SMITHY[case], 422, "ValidationError")
+    details = response["error"]["details"]
+    assert all(d["field"].startswith("data.source.") for d in details)
+    assert len(details) <= 51  # a hostile model earns no unbounded answer
+    checked = stage.registry.invoke(
+        {"action": "validate_spec", "data": {"source": HOSTILE_SMITHY[case]}}
+    )
+    assert checked["status"] == 200, checked
+    assert checked["data"]["ok"] is False

@@ -56,5 +56,5 @@ def test_list_tools_refuses_an_unknown_kind(registry: Registry, gateway: dict[st
     assert response["status"] == 422, response
     assert response["error"]["code"] == "ValidationError"
     assert response["error"]["details"] == [
-        {"field": "data.kind", "message": "one of lambda, mcp_server, openapi"}
+        {"field": "data.kind", "message": "one of lambda, mcp_server, openapi, smithy"}
     ]

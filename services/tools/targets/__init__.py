@@ -14,6 +14,7 @@ from services.tools.targets.base import Prepared, Staged, StoredArtifact, Target
 from services.tools.targets.lambda_function import LAMBDA
 from services.tools.targets.mcp_server import MCP_SERVER
 from services.tools.targets.openapi import OPENAPI
+from services.tools.targets.smithy_model import SMITHY
 
 __all__ = [
     "KINDS",
@@ -26,7 +27,7 @@ __all__ = [
     "for_source",
 ]
 
-KINDS: tuple[TargetKind, ...] = (OPENAPI, LAMBDA, MCP_SERVER)
+KINDS: tuple[TargetKind, ...] = (OPENAPI, LAMBDA, MCP_SERVER, SMITHY)
 # The kind of a record without `target`: every tool written before kinds.
 UNMARKED_KIND = OPENAPI.name
 _BY_SOURCE = {source_type: kind for kind in KINDS for source_type in kind.source_types}

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from services.context import Call
+from services.errors import ForbiddenError
 from services.records.types import ToolRecord
 from services.s3.s3_service import SPECS_PREFIX, spec_key
 from services.tools.targets.base import Prepared, Staged, StoredArtifact
@@ -33,6 +34,16 @@ def put(call: Call, record: ToolRecord, sha256: str, body: bytes) -> tuple[str, 
     stored = key(record, sha256)
     bucket.put_spec(stored, body)
     return stored, bucket.uri(stored)
+
+
+def read_team_upload(call: Call, key: str, max_bytes: int) -> bytes:
+    """A file the caller's team uploaded with create_upload_url (a team reads
+    only its own prefix, as for an OpenAPI `s3` source, spec_pipeline.py),
+    refused past `max_bytes` before it is read."""
+    team = call.actor.team if call.actor else None
+    if team is None or not key.startswith(f"uploads/{team}/"):
+        raise ForbiddenError(f"the upload {key} does not belong to team {team!r}")
+    return call.runtime.spec_bucket.read_upload(key, max_bytes)
 
 
 def stored(call: Call) -> Iterator[StoredArtifact]:

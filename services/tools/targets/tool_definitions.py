@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.context import Call
-from services.errors import ForbiddenError
+from services.tools.targets import stored_document
 from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_PATTERN, TOOL_NAME_SEPARATOR
 
 # AgentCore's quota of tools per target (bedrock-agentcore-limits.html,
@@ -138,13 +138,7 @@ def _listed(call: Call, source: Any, check: Findings) -> tuple[list[Any] | None,
     if source.tools_s3_key is None:
         return list(source.tools or []), f"{BASE}.tools"
     field = f"{BASE}.tools_s3_key"
-    key = str(source.tools_s3_key)
-    team = call.actor.team if call.actor else None
-    # A team reads only what it uploaded (create_upload_url's prefix), as
-    # for an OpenAPI `s3` source (spec_pipeline.py).
-    if team is None or not key.startswith(f"uploads/{team}/"):
-        raise ForbiddenError(f"the upload {key} does not belong to team {team!r}")
-    body = call.runtime.spec_bucket.read_upload(key, MAX_TOOLS_BYTES)
+    body = stored_document.read_team_upload(call, str(source.tools_s3_key), MAX_TOOLS_BYTES)
     try:
         listed = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
