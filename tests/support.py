@@ -308,3 +308,48 @@ def scan_everything(registry: Registry) -> str:
     for table in (registry.settings.gateways_table_name, registry.settings.tools_table_name):
         dumped.append(json.dumps(registry.runtime.dynamodb.scan(TableName=table)["Items"]))
     return "".join(dumped)
+
+
+# A REST API of the pets, in moto's API Gateway (the API Gateway kind reads
+# it): each (path, method, operation name; None: the method has none).
+PETS_API_METHODS: tuple[tuple[str, str, str | None], ...] = (
+    ("/pets", "GET", "listPets"),
+    ("/pets", "POST", "createPet"),
+    ("/pets/{petId}", "GET", "getPet"),
+    ("/pets/{petId}", "DELETE", None),
+)
+
+
+def make_rest_api(
+    registry: Registry,
+    methods: tuple[tuple[str, str, str | None], ...] = PETS_API_METHODS,
+    *,
+    stage: str = "prod",
+    **api: Any,
+) -> str:
+    """A deployed REST API with these methods (MOCK integrations); its id."""
+    client = registry.runtime.client("apigateway")
+    api_id = str(client.create_rest_api(name="pets-api", **api)["id"])
+    ids = {r["path"]: r["id"] for r in client.get_resources(restApiId=api_id)["items"]}
+    for path, method, operation in methods:
+        parent = "/"
+        for part in path.strip("/").split("/"):
+            here = f"{parent.rstrip('/')}/{part}"
+            if here not in ids:
+                ids[here] = client.create_resource(
+                    restApiId=api_id, parentId=ids[parent], pathPart=part
+                )["id"]
+            parent = here
+        extra = {"operationName": operation} if operation else {}
+        client.put_method(
+            restApiId=api_id,
+            resourceId=ids[path],
+            httpMethod=method,
+            authorizationType="NONE",
+            **extra,
+        )
+        client.put_integration(
+            restApiId=api_id, resourceId=ids[path], httpMethod=method, type="MOCK"
+        )
+    client.create_deployment(restApiId=api_id, stageName=stage)
+    return api_id
