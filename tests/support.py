@@ -295,12 +295,31 @@ def described(record: dict[str, Any]) -> dict[str, Any]:
     return dict(record.get(described_by(record)) or {})
 
 
-def served_uri(target: dict[str, Any]) -> str:
+def served_uri(target: dict[str, Any]) -> str | None:
     """The S3 URI an AgentCore target reads its document from (an OpenAPI
-    spec, or a Lambda target's tool schema)."""
+    spec, or a Lambda target's tool schema); None for a kind that reads no
+    document (an API Gateway stage: see `serves_record`)."""
     mcp = target["targetConfiguration"]["mcp"]
+    if "apiGateway" in mcp:
+        return None
     schema = mcp["openApiSchema"] if "openApiSchema" in mcp else mcp["lambda"]["toolSchema"]
     return str(schema["s3"]["uri"])
+
+
+def serves_record(
+    target: dict[str, Any], record: dict[str, Any], *, pending_ok: bool = False
+) -> bool:
+    """Whether the target's configuration is the one the record describes
+    (with `pending_ok`, or the one its paused update describes): how the
+    matrices judge a kind that stores nothing."""
+    from services.tools.targets import for_record
+
+    kind = for_record(record)  # type: ignore[arg-type]
+    said = [described(record)]
+    change = (record.get("pending") or {}).get(kind.attribute)
+    if pending_ok and change:
+        said.append(dict(change))
+    return target.get("targetConfiguration") in [kind.configuration(d) for d in said]
 
 
 def scan_everything(registry: Registry) -> str:

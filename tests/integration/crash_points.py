@@ -21,7 +21,7 @@ from typing import Any
 from services.records import dynamo
 from services.tools.tool_flow import tool_id_for
 from tests.flows import Flow, Point
-from tests.support import Registry, described, served_uri
+from tests.support import Registry, described, served_uri, serves_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -247,7 +247,7 @@ FINAL = ("ACTIVE", "DELETED", "FAILED")
 LIVE = ("PENDING", "ACTIVE", "DELETING")
 
 
-def _served_uri(target: dict[str, Any]) -> str:
+def _served_uri(target: dict[str, Any]) -> str | None:
     return served_uri(target)
 
 
@@ -333,7 +333,10 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
             target_owner[key] = tid
             if target.get("status") != "READY":
                 problems.append(f"tool {tid}: its target is {target.get('status')}")
-            if _served_uri(target) != described(record).get("s3_uri"):
+            if _served_uri(target) is None:  # a kind that stores nothing
+                if not serves_record(target, record):
+                    problems.append(f"tool {tid}: the target serves another configuration")
+            elif _served_uri(target) != described(record).get("s3_uri"):
                 problems.append(
                     f"tool {tid} says spec {described(record).get('s3_uri')}, "
                     f"the target reads {_served_uri(target)}"
@@ -355,7 +358,7 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
             if w.providers.get(name) != creds["type"]:
                 problems.append(f"tool {tid} is ACTIVE but its {creds['type']} provider is gone")
             provider_owner[name] = tid
-        if spec_key not in w.objects:
+        if "s3_key" in described(record) and spec_key not in w.objects:
             problems.append(f"tool {tid} is ACTIVE but its spec object {spec_key} is gone")
         object_owner[str(spec_key)] = tid
     for (gateway_id, name), owner in w.tool_claims.items():
@@ -371,7 +374,7 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
         if key not in target_owner:
             problems.append(f"target {key} ({target.get('name')}) has no ACTIVE tool: orphan")
         uri = _served_uri(target)
-        if uri.split("/", 3)[3] not in w.objects:
+        if uri is not None and uri.split("/", 3)[3] not in w.objects:
             problems.append(f"target {key} reads {uri}, which is not in the bucket")
     for name, kind in w.providers.items():
         if name not in provider_owner:
