@@ -150,10 +150,10 @@ def _path(path: Any, field_: str, check: _Check, *, wildcard_ok: bool) -> str | 
                 f"{segment} is a proxy resource; AgentCore does not serve proxy resources",
             )
             return None
-        if not _SEGMENT.match(segment):
+        if not _SEGMENT.match(segment) or segment in (".", ".."):
             check.add(
                 field_,
-                "each segment letters, digits and . _ : - or a {parameter}; "
+                "each segment letters, digits and . _ : - (not . or ..) or a {parameter}; "
                 "'*' only as the whole last segment of a filter",
             )
             return None
