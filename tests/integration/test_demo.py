@@ -49,6 +49,7 @@ def test_the_demo_runs_every_step_as_titled(capsys: pytest.CaptureFixture[str]) 
     assert len(answers) >= 20
     tools = answers["list_tools"]["items"]
     assert sorted(name for name, _ in tools) == [
+        "inventory",
         "orders",
         "pets",
         "pets-from-file",
