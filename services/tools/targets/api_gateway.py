@@ -3,7 +3,8 @@
 The request names the REST API and its stage, the operations to serve
 (`tool_filters`: a path, exact or `/prefix/*`, and its methods) and, if it
 wants, other names or descriptions for some of them (`tool_overrides`);
-api_gateway_checks.py checks all of it before any write (its forms, then
+api_gateway_forms.py and api_gateway_checks.py check all of it before any
+write (its forms, then
 the API as API Gateway has it). Nothing is stored: AgentCore reads the API
 itself (it calls API Gateway's GetExport of the stage when the target is
 created or updated), so the record's `target` attribute is the whole
@@ -29,7 +30,8 @@ from typing import Any
 from services.context import Call
 from services.errors import RequestValidationError
 from services.records.types import ToolRecord
-from services.tools.targets.api_gateway_checks import KIND, PreparedStage, checked
+from services.tools.targets.api_gateway_checks import PreparedStage, checked
+from services.tools.targets.api_gateway_forms import KIND
 from services.tools.targets.base import Prepared, Staged, StoredArtifact
 from services.tools.tool_names import TOOL_NAME_SEPARATOR
 
