@@ -236,7 +236,7 @@ variable "lambda_target_function_arns" {
 }
 
 variable "api_gateway_target_rest_api_ids" {
-  description = "REST APIs (their ids, as API Gateway makes them: 10 lowercase letters and digits) that tools of the API Gateway kind may name (issue 12): the registry Lambda gets apigateway:GET on exactly these APIs, to check a tool's REST API, stage and methods before it writes anything (and for AgentCore's GetExport of the stage, made on the caller's behalf). Never `*`. Empty (the default): no grant, and creating an API Gateway tool fails with API Gateway's AccessDenied (502)."
+  description = "REST APIs (their ids, as API Gateway makes them: 10 lowercase letters and digits) that tools of the API Gateway kind may name (issue 12): the registry Lambda gets apigateway:GET on exactly these APIs, to check a tool's REST API, stage and methods before it writes anything (and for AgentCore's GetExport of the stage, made on the caller's behalf), and the gateway role execute-api:Invoke on their stages (for tools using the gateway's IAM role). Never `*`. Empty (the default): no grant, and creating an API Gateway tool fails with API Gateway's AccessDenied (502)."
   type        = list(string)
   default     = []
 
