@@ -83,6 +83,15 @@ Rules (API reference: https://docs.aws.amazon.com/bedrock-agentcore-control/late
    "Maximum model size: 10MB"): an `inlinePayload` over it is a
    ValidationException here; moto takes any size. (An S3-held model is read
    by AgentCore, not by this layer: the registry checks its size itself.)
+16. An API Gateway target (`mcp.apiGateway`) serves a stage of a REST API in
+   the gateway's own account and Region, and AgentCore calls API Gateway's
+   GetExport of that stage when the target is created or updated
+   (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-target-api-gateway.html,
+   "Key considerations and limitations"). Create and update naming a REST
+   API or a stage that moto's API Gateway (same account and Region) does
+   not have are a ValidationException here; moto stores any. (Whether
+   AgentCore refuses the call or fails the target is not documented; the
+   registry checks both before it calls, so only a race reaches this.)
 """
 
 from __future__ import annotations
@@ -225,6 +234,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     ) -> Any:
         _outbound_auth(kwargs)
         _smithy_model_size(kwargs)
+        _api_gateway_stage(self, kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             if gateway.status != "READY":
@@ -244,6 +254,7 @@ def install() -> None:  # noqa: PLR0915 - one closure per rule, kept together
     ) -> Any:
         _outbound_auth(kwargs)
         _smithy_model_size(kwargs)
+        _api_gateway_stage(self, kwargs)
         with _lock:
             gateway = self._get_gateway(gateway_identifier)
             clash = any(
@@ -321,6 +332,24 @@ def _smithy_model_size(params: dict[str, Any]) -> None:
     inline = (mcp.get("smithyModel") or {}).get("inlinePayload")
     if isinstance(inline, str) and len(inline.encode()) > MAX_SMITHY_MODEL_BYTES:
         raise ValidationException("The Smithy model exceeds the maximum size of 10MB")
+
+
+def _api_gateway_stage(backend: Any, params: dict[str, Any]) -> None:
+    """Rule 16: an API Gateway target's REST API and stage exist in the
+    gateway's account and Region (moto's API Gateway there)."""
+    served = ((params.get("target_configuration") or {}).get("mcp") or {}).get("apiGateway")
+    if not isinstance(served, dict):
+        return
+    from moto.apigateway.models import apigateway_backends
+
+    apis = apigateway_backends[backend.account_id][backend.region_name].apis
+    api = apis.get(str(served.get("restApiId")))
+    if api is None:
+        raise ValidationException(f"REST API {served.get('restApiId')} was not found")
+    if str(served.get("stage")) not in api.stages:
+        raise ValidationException(
+            f"Stage {served.get('stage')} was not found in REST API {served.get('restApiId')}"
+        )
 
 
 def _providers(backend: Any) -> dict[tuple[str, str], dict[str, Any]]:

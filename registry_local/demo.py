@@ -163,6 +163,45 @@ def _smithy_tool(gateway_id: str) -> None:
     print(f"   target: {target['kind']} {target['service']}, tools {forecasts['data']['tools']}")
 
 
+def _api_gateway_tool(gateway_id: str) -> None:
+    """A stage of a REST API as a tool: the demo makes the API in the local
+    API Gateway first (the registry reads it before it writes anything)."""
+    import boto3
+
+    client = boto3.client("apigateway", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    api_id = client.create_rest_api(name="inventory-api")["id"]
+    root = client.get_resources(restApiId=api_id)["items"][0]["id"]
+    items = client.create_resource(restApiId=api_id, parentId=root, pathPart="items")["id"]
+    for method, operation in (("GET", "listItems"), ("POST", "addItem")):
+        client.put_method(
+            restApiId=api_id,
+            resourceId=items,
+            httpMethod=method,
+            authorizationType="NONE",
+            operationName=operation,
+        )
+        client.put_integration(restApiId=api_id, resourceId=items, httpMethod=method, type="MOCK")
+    client.create_deployment(restApiId=api_id, stageName="prod")
+    inventory = step(
+        "create_tool of an API Gateway stage: filters select the methods, an override renames one",
+        _event(
+            "create_tool",
+            {
+                "gateway_id": gateway_id,
+                "name": "inventory",
+                "source": {
+                    "type": "api_gateway",
+                    "rest_api_id": api_id,
+                    "stage": "prod",
+                    "tool_filters": [{"path": "/items", "methods": ["GET", "POST"]}],
+                    "tool_overrides": [{"name": "add_item", "path": "/items", "method": "POST"}],
+                },
+            },
+        ),
+    )
+    print(f"   target: {inventory['data']['target']['kind']}, tools {inventory['data']['tools']}")
+
+
 def run_demo() -> int:
     with MotoServer() as server:
         print(f"local AWS (moto_server + AgentCore rules) at {server.endpoint_url}")
@@ -306,6 +345,8 @@ def run_demo() -> int:
             ),
         )
         _smithy_tool(gateway_id)
+
+        _api_gateway_tool(gateway_id)
         step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
         step(
             "list_tools of kind lambda",

@@ -30,6 +30,7 @@ from botocore.config import Config
 from services.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from services.apigateway.rest_api_reader import RestApiReader
     from services.credentials.credentials_service import CredentialsService
     from services.gateway.gateway_service import GatewayService
     from services.records.record_store import RecordStore
@@ -111,6 +112,13 @@ class Runtime:
         from services.s3.s3_service import S3Service
 
         return S3Service(self.s3, self.settings.spec_bucket_name)
+
+    @cached_property
+    def rest_apis(self) -> RestApiReader:
+        # Only the API Gateway kind of tool reads REST APIs.
+        from services.apigateway.rest_api_reader import RestApiReader
+
+        return RestApiReader(self.client("apigateway"))
 
 
 def build_runtime(settings: Settings | None = None) -> Runtime:

@@ -88,6 +88,26 @@ data "aws_iam_policy_document" "gateway" {
       resources = statement.value
     }
   }
+
+  # API Gateway stage targets (issue 12) whose tool uses the gateway's IAM
+  # role (`gateway_iam_role`): AgentCore signs the calls to the stage with
+  # this role ("Invoke targets such as Lambda functions and API Gateway
+  # endpoints",
+  # https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/policy-permissions.html).
+  # Only the REST APIs var.api_gateway_target_rest_api_ids lists (ids only);
+  # no statement at all while the list is empty.
+  dynamic "statement" {
+    for_each = length(var.api_gateway_target_rest_api_ids) > 0 ? [var.api_gateway_target_rest_api_ids] : []
+    content {
+      sid     = "ApiGatewayTargets"
+      effect  = "Allow"
+      actions = ["execute-api:Invoke"]
+      resources = [
+        for id in statement.value :
+        "arn:${local.partition}:execute-api:${local.region}:${local.account_id}:${id}/*"
+      ]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "gateway" {

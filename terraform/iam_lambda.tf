@@ -212,6 +212,32 @@ data "aws_iam_policy_document" "lambda" {
       values   = ["bedrock-agentcore.amazonaws.com"]
     }
   }
+
+  # API Gateway stage targets (issue 12). The registry reads the REST API,
+  # its stage and its resources before it writes anything
+  # (services/apigateway/rest_api_reader.py: GetRestApi, GetStage,
+  # GetResources, all the IAM action apigateway:GET), and AgentCore calls
+  # API Gateway's GetExport of the stage "on your behalf" when it creates or
+  # updates the target
+  # (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-target-api-gateway.html),
+  # also apigateway:GET, under /restapis/<id>/stages/<stage>/exports/*.
+  # Only the APIs var.api_gateway_target_rest_api_ids lists (variables.tf
+  # takes ids only, never `*`); no statement at all while the list is empty,
+  # and an API Gateway tool is then refused by API Gateway (502).
+  dynamic "statement" {
+    for_each = length(var.api_gateway_target_rest_api_ids) > 0 ? [var.api_gateway_target_rest_api_ids] : []
+    content {
+      sid     = "ApiGatewayTargetReads"
+      effect  = "Allow"
+      actions = ["apigateway:GET"]
+      resources = flatten([
+        for id in statement.value : [
+          "arn:${local.partition}:apigateway:${local.region}::/restapis/${id}",
+          "arn:${local.partition}:apigateway:${local.region}::/restapis/${id}/*",
+        ]
+      ])
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "lambda" {

@@ -234,3 +234,16 @@ variable "lambda_target_function_arns" {
     error_message = "lambda_target_function_arns: each entry must be a Lambda function ARN in one account and region, its function name a name or a prefix followed by *; `*` alone or a function name of only `*` is refused."
   }
 }
+
+variable "api_gateway_target_rest_api_ids" {
+  description = "REST APIs (their ids, as API Gateway makes them: 10 lowercase letters and digits) that tools of the API Gateway kind may name (issue 12): the registry Lambda gets apigateway:GET on exactly these APIs, to check a tool's REST API, stage and methods before it writes anything (and for AgentCore's GetExport of the stage, made on the caller's behalf), and the gateway role execute-api:Invoke on their stages (for tools using the gateway's IAM role). Never `*`. Empty (the default): no grant, and creating an API Gateway tool fails with API Gateway's AccessDenied (502)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for id in var.api_gateway_target_rest_api_ids : can(regex("^[a-z0-9]{10}$", id))
+    ])
+    error_message = "api_gateway_target_rest_api_ids: each entry must be a REST API id (10 lowercase letters and digits); `*` and ARNs are refused."
+  }
+}

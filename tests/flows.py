@@ -21,11 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support import Registry, event
+from tests.support import Registry, event, make_rest_api
 
 AGENTCORE = "bedrock-agentcore-control"
 DDB = "dynamodb"
 S3 = "s3"
+APIGW = "apigateway"
 
 OLD_KEY = "matrix-old-key-1"
 NEW_KEY = "matrix-new-key-2"
@@ -67,6 +68,7 @@ class Ctx:
     registry: Registry
     gateway: dict[str, Any] = field(default_factory=dict)
     tool: dict[str, Any] = field(default_factory=dict)
+    rest_api_id: str = ""
 
 
 # --- the set-ups ------------------------------------------------------------------
@@ -100,6 +102,18 @@ def make_gateway_and_lambda_tool(ctx: Ctx) -> None:
 def make_gateway_and_mcp_tool(ctx: Ctx) -> None:
     make_gateway(ctx)
     response = ctx.registry.invoke(event("create_tool", create_tool_mcp(ctx)))
+    assert response["status"] == 201, response
+    ctx.tool = response["data"]
+
+
+def make_gateway_and_rest_api(ctx: Ctx) -> None:
+    make_gateway(ctx)
+    ctx.rest_api_id = make_rest_api(ctx.registry)
+
+
+def make_gateway_and_api_gateway_tool(ctx: Ctx) -> None:
+    make_gateway_and_rest_api(ctx)
+    response = ctx.registry.invoke(event("create_tool", create_tool_api_gateway(ctx)))
     assert response["status"] == 201, response
     ctx.tool = response["data"]
 
@@ -341,6 +355,38 @@ def update_tool_smithy(ctx: Ctx) -> dict[str, Any]:
     }
 
 
+def api_gateway_stage(ctx: Ctx, *paths: str) -> dict[str, Any]:
+    return {
+        "type": "api_gateway",
+        "rest_api_id": ctx.rest_api_id,
+        "stage": "prod",
+        "tool_filters": [{"path": path, "methods": ["GET"]} for path in paths],
+    }
+
+
+def create_tool_api_gateway(ctx: Ctx) -> dict[str, Any]:
+    # An API key: nothing is stored for this kind, the provider is its only
+    # artifact besides the target.
+    return {
+        "gateway_id": ctx.gateway["gateway_id"],
+        "name": "pets",
+        "description": "v1",
+        "source": api_gateway_stage(ctx, "/pets"),
+        "credentials": api_key(OLD_KEY),
+    }
+
+
+def update_tool_api_gateway(ctx: Ctx) -> dict[str, Any]:
+    # Another filter, a new secret and a description.
+    return {
+        "tool_id": ctx.tool["tool_id"],
+        "gateway_id": ctx.gateway["gateway_id"],
+        "description": "v2",
+        "source": api_gateway_stage(ctx, "/pets", "/pets/*"),
+        "credentials": api_key(NEW_KEY),
+    }
+
+
 # --- the table ----------------------------------------------------------------------
 
 
@@ -437,6 +483,15 @@ def _create_lambda_tool_calls() -> tuple[str, ...]:
         f"{AGENTCORE}.GetGatewayTarget",
         _TRANSACT,  # ACTIVE, ledger completed
     )
+
+
+# The API Gateway kind reads the REST API, its stage and its resources
+# before any write (services/tools/targets/api_gateway.py).
+_API_GATEWAY_READS = (
+    f"{APIGW}.GetRestApi",
+    f"{APIGW}.GetStage",
+    f"{APIGW}.GetResources",
+)
 
 
 # The calls of a run without faults. No flow sends PutItem (every put is in a
@@ -637,6 +692,52 @@ FLOWS: dict[str, Flow] = {
             f"{AGENTCORE}.GetGatewayTarget",
             f"{AGENTCORE}.DeleteOauth2CredentialProvider",
             f"{S3}.DeleteObject",
+            _TRANSACT,  # DELETED, name released, ledger completed
+        ),
+    ),
+    # The API Gateway kind (issue 12): API Gateway's reads before the first
+    # write, nothing stored, an API key provider.
+    "create_tool_api_gateway": Flow(
+        "create_tool",
+        make_gateway_and_rest_api,
+        create_tool_api_gateway,
+        (
+            _GET_ITEM,  # the ledger: is this a replay?
+            _GET_ITEM,  # the gateway
+            _QUERY,  # how many tools it has
+            *_API_GATEWAY_READS,
+            _TRANSACT,  # PENDING, name claim, ledger
+            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
+            f"{AGENTCORE}.CreateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # ACTIVE, ledger completed
+        ),
+    ),
+    "update_tool_api_gateway": Flow(
+        "update_tool",
+        make_gateway_and_api_gateway_tool,
+        update_tool_api_gateway,
+        (
+            _GET_ITEM,  # the record
+            *_API_GATEWAY_READS,  # the new source, checked after the state checks
+            _TRANSACT,  # lease + pending change, ledger
+            f"{AGENTCORE}.CreateApiKeyCredentialProvider",
+            f"{AGENTCORE}.UpdateApiKeyCredentialProvider",
+            f"{AGENTCORE}.UpdateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # the change applied, ledger completed
+        ),
+    ),
+    "delete_tool_api_gateway": Flow(
+        "delete_tool",
+        make_gateway_and_api_gateway_tool,
+        delete_tool,
+        (
+            _GET_ITEM,  # the record
+            _TRANSACT,  # DELETING, ledger
+            f"{AGENTCORE}.DeleteGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            f"{AGENTCORE}.DeleteApiKeyCredentialProvider",
             _TRANSACT,  # DELETED, name released, ledger completed
         ),
     ),

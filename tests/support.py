@@ -305,8 +305,69 @@ def served_uri(target: dict[str, Any]) -> str | None:
     return str(held["s3"]["uri"]) if "s3" in held else None
 
 
+def serves_record(
+    target: dict[str, Any], record: dict[str, Any], *, pending_ok: bool = False
+) -> bool:
+    """Whether the target's configuration is the one the record describes
+    (with `pending_ok`, or the one its paused update describes): how the
+    matrices judge a kind that stores nothing."""
+    from services.tools.targets import for_record
+
+    kind = for_record(record)  # type: ignore[arg-type]
+    said = [described(record)]
+    change = (record.get("pending") or {}).get(kind.attribute)
+    if pending_ok and change:
+        said.append(dict(change))
+    return target.get("targetConfiguration") in [kind.configuration(d) for d in said]
+
+
 def scan_everything(registry: Registry) -> str:
     dumped = []
     for table in (registry.settings.gateways_table_name, registry.settings.tools_table_name):
         dumped.append(json.dumps(registry.runtime.dynamodb.scan(TableName=table)["Items"]))
     return "".join(dumped)
+
+
+# A REST API of the pets, in moto's API Gateway (the API Gateway kind reads
+# it): each (path, method, operation name; None: the method has none).
+PETS_API_METHODS: tuple[tuple[str, str, str | None], ...] = (
+    ("/pets", "GET", "listPets"),
+    ("/pets", "POST", "createPet"),
+    ("/pets/{petId}", "GET", "getPet"),
+    ("/pets/{petId}", "DELETE", None),
+)
+
+
+def make_rest_api(
+    registry: Registry,
+    methods: tuple[tuple[str, str, str | None], ...] = PETS_API_METHODS,
+    *,
+    stage: str = "prod",
+    **api: Any,
+) -> str:
+    """A deployed REST API with these methods (MOCK integrations); its id."""
+    client = registry.runtime.client("apigateway")
+    api_id = str(client.create_rest_api(name="pets-api", **api)["id"])
+    ids = {r["path"]: r["id"] for r in client.get_resources(restApiId=api_id)["items"]}
+    for path, method, operation in methods:
+        parent = "/"
+        for part in path.strip("/").split("/"):
+            here = f"{parent.rstrip('/')}/{part}"
+            if here not in ids:
+                ids[here] = client.create_resource(
+                    restApiId=api_id, parentId=ids[parent], pathPart=part
+                )["id"]
+            parent = here
+        extra = {"operationName": operation} if operation else {}
+        client.put_method(
+            restApiId=api_id,
+            resourceId=ids[path],
+            httpMethod=method,
+            authorizationType="NONE",
+            **extra,
+        )
+        client.put_integration(
+            restApiId=api_id, resourceId=ids[path], httpMethod=method, type="MOCK"
+        )
+    client.create_deployment(restApiId=api_id, stageName=stage)
+    return api_id

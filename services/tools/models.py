@@ -172,6 +172,21 @@ class SmithySource(StrictModel):
         return self
 
 
+class ApiGatewaySource(StrictModel):
+    """A stage of an API Gateway REST API, the operations its filters select
+    and overrides of their names (services/tools/targets/api_gateway.py
+    checks them all, with each finding's path)."""
+
+    type: Literal["api_gateway"]
+    # Their forms are checked by the kind (a finding names the field); the
+    # bounds here only keep a hostile payload small.
+    rest_api_id: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    stage: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    # Each {path, methods}; each override {name, path, method, description?}.
+    tool_filters: list[Any] = Field(max_length=1000)
+    tool_overrides: list[Any] | None = Field(default=None, max_length=1000)
+
+
 SpecSource = Annotated[
     InlineSource
     | FileSource
@@ -180,7 +195,8 @@ SpecSource = Annotated[
     | ApiInfoSource
     | LambdaSource
     | McpServerSource
-    | SmithySource,
+    | SmithySource
+    | ApiGatewaySource,
     Field(discriminator="type"),
 ]
 # The credentials a tool gets when its request names none, by source type

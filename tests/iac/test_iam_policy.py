@@ -35,6 +35,7 @@ IAM_PREFIX = {
     "s3": "s3",
     "bedrock-agentcore-control": "bedrock-agentcore",
     "sts": "sts",
+    "apigateway": "apigateway",
 }
 
 # Operations whose IAM action is not <prefix>:<Operation> (AWS's Service
@@ -48,6 +49,11 @@ IAM_ACTIONS_OF = {
     # A presigned POST (create_upload_url): the browser's upload is
     # authorised as PutObject against the role that signed the form.
     "s3:PostObject": {"s3:PutObject"},
+    # API Gateway's management API is authorised by HTTP verb: every read
+    # is apigateway:GET (the API Gateway kind's checks of a REST API).
+    "apigateway:GetRestApi": {"apigateway:GET"},
+    "apigateway:GetStage": {"apigateway:GET"},
+    "apigateway:GetResources": {"apigateway:GET"},
 }
 
 # TransactWriteItems is not an IAM action: DynamoDB authorises each item of
@@ -151,7 +157,14 @@ def needed_actions(operations: Mapping[str, list[str]]) -> dict[str, set[str]]:
 def allowed_actions() -> set[str]:
     document = blocks("data", "aws_iam_policy_document")[LAMBDA_POLICY_DOCUMENT]
     allowed: set[str] = set()
-    for statement in document["statement"]:
+    # A dynamic statement (one granted only for what a variable lists, as
+    # the API Gateway kind's reads) counts with its content.
+    dynamic = [
+        content
+        for block in document.get("dynamic", [])
+        for content in block.get('"statement"', {}).get("content", [])
+    ]
+    for statement in [*document["statement"], *dynamic]:
         if literal(statement.get("effect", '"Allow"')) == "Allow":
             allowed |= {literal(a) for a in statement["actions"]}
     return allowed

@@ -171,7 +171,7 @@ def _run(request: dict[str, Any], loader: Any, answer_fd: int) -> None:
 
     def counter(moment: str) -> Any:
         def hook(model: Any, **_: Any) -> None:
-            operation = f"{model.service_model.service_id.hyphenize()}.{model.name}"
+            operation = f"{model.service_model.service_name}.{model.name}"
             if moment == "before-call":
                 calls.append(operation)
             count = seen[(moment, operation)] = seen.get((moment, operation), 0) + 1

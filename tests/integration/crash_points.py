@@ -21,7 +21,7 @@ from typing import Any
 from services.records import dynamo
 from services.tools.tool_flow import tool_id_for
 from tests.flows import Flow, Point
-from tests.support import Registry, described, served_uri
+from tests.support import Registry, described, served_uri, serves_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -333,7 +333,10 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
             target_owner[key] = tid
             if target.get("status") != "READY":
                 problems.append(f"tool {tid}: its target is {target.get('status')}")
-            if _served_uri(target) != described(record).get("s3_uri"):
+            if _served_uri(target) is None:  # a kind that stores nothing
+                if not serves_record(target, record):
+                    problems.append(f"tool {tid}: the target serves another configuration")
+            elif _served_uri(target) != described(record).get("s3_uri"):
                 problems.append(
                     f"tool {tid} says spec {described(record).get('s3_uri')}, "
                     f"the target reads {_served_uri(target)}"

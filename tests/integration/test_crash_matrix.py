@@ -322,7 +322,7 @@ def test_crash(registry: Registry, zygote: Zygote, case: Case) -> None:  # noqa:
         if flow.subject == "gateway":
             assert record["tags"] == {"env": "staging"}
         else:
-            assert described(record)["s3_key"] != described(was)["s3_key"]
+            assert described(record)["sha256"] != described(was)["sha256"]
     else:
         for attr in ("description", "tags", "spec", "target", "tools", "credentials"):
             assert record.get(attr) == was.get(attr), attr

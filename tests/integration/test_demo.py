@@ -50,6 +50,7 @@ def test_the_demo_runs_every_step_as_titled(capsys: pytest.CaptureFixture[str]) 
     tools = answers["list_tools"]["items"]
     assert sorted(name for name, _ in tools) == [
         "forecasts",
+        "inventory",
         "orders",
         "pets",
         "pets-from-file",

@@ -4,6 +4,7 @@ tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -445,16 +446,30 @@ ACCEPTED = {
 }
 
 
+def _deployed_rest_api() -> str:
+    client = boto3.client("apigateway", region_name="us-east-1")
+    api_id = str(client.create_rest_api(name="pets-api")["id"])
+    root = client.get_resources(restApiId=api_id)["items"][0]["id"]
+    client.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    client.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+    client.create_deployment(restApiId=api_id, stageName="prod")
+    return api_id
+
+
 @pytest.mark.parametrize("member", sorted(CONFIGURATIONS))
 @pytest.mark.parametrize("credentials", sorted(CREDENTIALS))
 def test_each_target_type_takes_only_its_outbound_authorization(
     agentcore: Any, env: dict[str, str], member: str, credentials: str
 ) -> None:
     gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    configuration = copy.deepcopy(CONFIGURATIONS[member])
+    if member == "apiGateway":
+        # Rule 16: the REST API and its stage exist.
+        configuration["apiGateway"]["restApiId"] = _deployed_rest_api()
     arguments: dict[str, Any] = {
         "gatewayIdentifier": gateway_id,
         "name": "pets",
-        "targetConfiguration": {"mcp": CONFIGURATIONS[member]},
+        "targetConfiguration": {"mcp": configuration},
     }
     if CREDENTIALS[credentials] is not None:
         arguments["credentialProviderConfigurations"] = CREDENTIALS[credentials]
@@ -590,3 +605,62 @@ def test_an_inline_smithy_model_over_10mb_is_a_validation_error(
             credentialProviderConfigurations=role,
         )
     assert error_of(info) == ("ValidationException", 400)
+
+
+# Rule 16: an API Gateway target's REST API and stage exist
+
+
+def _api_gateway_configuration(rest_api_id: str, stage: str) -> dict[str, Any]:
+    return {
+        "mcp": {
+            "apiGateway": {
+                "restApiId": rest_api_id,
+                "stage": stage,
+                "apiGatewayToolConfiguration": {
+                    "toolFilters": [{"filterPath": "/pets", "methods": ["GET"]}]
+                },
+            }
+        }
+    }
+
+
+def test_an_api_gateway_target_of_a_missing_api_or_stage_is_a_validation_error(
+    agentcore: Any, env: dict[str, str]
+) -> None:
+    apigateway = boto3.client("apigateway", region_name="us-east-1")
+    api_id = apigateway.create_rest_api(name="pets")["id"]
+    root = apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigateway.put_method(
+        restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE"
+    )
+    apigateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+    apigateway.create_deployment(restApiId=api_id, stageName="prod")
+    gateway_id = create_gateway(agentcore, env, "payments")["gatewayId"]
+    role = [{"credentialProviderType": "GATEWAY_IAM_ROLE"}]
+    for rest_api_id, stage in (("abcdefghij", "prod"), (api_id, "staging")):
+        with pytest.raises(ClientError) as info:
+            agentcore.create_gateway_target(
+                gatewayIdentifier=gateway_id,
+                name="pets",
+                targetConfiguration=_api_gateway_configuration(rest_api_id, stage),
+                credentialProviderConfigurations=role,
+            )
+        assert error_of(info) == ("ValidationException", 400)
+    assert target_names(agentcore, gateway_id) == []
+    target = agentcore.create_gateway_target(
+        gatewayIdentifier=gateway_id,
+        name="pets",
+        targetConfiguration=_api_gateway_configuration(api_id, "prod"),
+        credentialProviderConfigurations=role,
+    )
+    with pytest.raises(ClientError) as info:
+        agentcore.update_gateway_target(
+            gatewayIdentifier=gateway_id,
+            targetId=target["targetId"],
+            name="pets",
+            targetConfiguration=_api_gateway_configuration(api_id, "staging"),
+            credentialProviderConfigurations=role,
+        )
+    assert error_of(info) == ("ValidationException", 400)
+    answer = agentcore.get_gateway_target(gatewayIdentifier=gateway_id, targetId=target["targetId"])
+    assert answer["targetConfiguration"]["mcp"]["apiGateway"]["stage"] == "prod"

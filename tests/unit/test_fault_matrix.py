@@ -73,7 +73,7 @@ from services.runtime import Runtime
 from services.s3.s3_service import spec_key
 from services.tools.tool_flow import tool_id_for
 from tests.conftest import settings_for
-from tests.flows import AGENTCORE, DDB, FAULT_FLOWS, S3, Ctx, Flow
+from tests.flows import AGENTCORE, APIGW, DDB, FAULT_FLOWS, S3, Ctx, Flow
 from tests.support import (
     ADMIN,
     FakeClock,
@@ -85,6 +85,7 @@ from tests.support import (
     make_runtime,
     new_session,
     served_uri,
+    serves_record,
     use_dummy_aws_env,
 )
 
@@ -149,21 +150,25 @@ def registry(
 # spells them its own way).
 ERROR_FAULTS: dict[str, dict[str, tuple[str, int]]] = {
     "throttling": {
+        APIGW: ("TooManyRequestsException", 429),
         AGENTCORE: ("ThrottlingException", 429),
         DDB: ("ProvisionedThroughputExceededException", 400),
         S3: ("SlowDown", 503),
     },
     "server_error": {
+        APIGW: ("ServiceUnavailableException", 503),
         AGENTCORE: ("InternalServerException", 500),
         DDB: ("InternalServerError", 500),
         S3: ("InternalError", 500),
     },
     "access_denied": {
+        APIGW: ("AccessDeniedException", 403),
         AGENTCORE: ("AccessDeniedException", 403),
         DDB: ("AccessDeniedException", 400),
         S3: ("AccessDenied", 403),
     },
     "validation": {
+        APIGW: ("BadRequestException", 400),
         AGENTCORE: ("ValidationException", 400),
         DDB: ("ValidationException", 400),
         S3: ("InvalidArgument", 400),
@@ -466,7 +471,10 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
                 problems.append(f"tool {tid} is ACTIVE but AgentCore has no target {ac}")
             else:
                 uri, says = served_uri(target), described(record).get("s3_uri")
-                if uri != says and (uri is None or uri.split("/", 3)[3] != _pending_key(record)):
+                if uri is None:  # a kind that stores nothing: its configuration
+                    if not serves_record(target, record, pending_ok=True):
+                        problems.append(f"tool {tid}: the target serves another configuration")
+                elif uri != says and uri.split("/", 3)[3] != _pending_key(record):
                     problems.append(f"tool {tid} says spec {says}, the target reads {uri}")
                 if (target.get("description") or None) not in _either(record, "description"):
                     problems.append(
@@ -803,9 +811,9 @@ def test_the_table_is_every_call_the_flow_makes(registry: Registry, flow_name: s
     calls: list[str] = []
 
     def record(model: Any, **_: Any) -> None:
-        calls.append(f"{model.service_model.service_id.hyphenize()}.{model.name}")
+        calls.append(f"{model.service_model.service_name}.{model.name}")
 
-    for service in (DDB, S3, AGENTCORE):
+    for service in (DDB, S3, AGENTCORE, APIGW):
         registry.on(f"before-call.{service}", record)
     response = registry.invoke(flow.request(ctx))
 

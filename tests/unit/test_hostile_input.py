@@ -394,6 +394,12 @@ SOURCES: dict[str, dict[str, Any]] = {
             }
         ],
     },
+    "api_gateway": {
+        "type": "api_gateway",
+        "rest_api_id": "a1b2c3d4e5",
+        "stage": "prod",
+        "tool_filters": [{"path": "/pets", "methods": ["GET"]}],
+    },
 }
 CREDENTIALS: dict[str, dict[str, Any]] = {
     "none": {"type": "none"},
@@ -1396,5 +1402,67 @@ def test_a_hostile_smithy_source_is_refused_and_changes_nothing(stage: Stage, ca
     checked = stage.registry.invoke(
         {"action": "validate_spec", "data": {"source": HOSTILE_SMITHY[case]}}
     )
+    assert checked["status"] == 200, checked
+    assert checked["data"]["ok"] is False
+
+
+# --- API Gateway sources (issue 12): refused by the kind's form checks, before any
+# write and before API Gateway is read ---------------------------------------------
+
+
+def _apigw(**changes: Any) -> dict[str, Any]:
+    return {**copy.deepcopy(SOURCES["api_gateway"]), **changes}
+
+
+def _filters(*paths: Any, methods: Any = ("GET",)) -> list[dict[str, Any]]:
+    return [{"path": path, "methods": list(methods)} for path in paths]
+
+
+HOSTILE_API_GATEWAY: dict[str, dict[str, Any]] = {
+    "id-traversal": _apigw(rest_api_id="a1b2c3d4e5/../../restapis/other"),
+    "id-url": _apigw(rest_api_id="http://169.254.169.254/"),
+    "id-newline": _apigw(rest_api_id="a1b2c3d4e5\nx"),
+    "stage-traversal": _apigw(stage="../prod"),
+    "stage-null-byte": _apigw(stage="prod\x00"),
+    "stage-unicode": _apigw(stage="prod\u202e"),
+    "path-traversal": _apigw(tool_filters=_filters("/pets/../admin")),
+    "path-encoded-traversal": _apigw(tool_filters=_filters("/pets/%2e%2e/admin")),
+    "path-url": _apigw(tool_filters=_filters("http://169.254.169.254/latest")),
+    "path-object": _apigw(tool_filters=_filters({"$ref": "#/x"})),
+    "path-too-long": _apigw(tool_filters=_filters("/" + "a" * 2000)),
+    "path-glob": _apigw(tool_filters=_filters("/**")),
+    "proxy": _apigw(tool_filters=_filters("/{proxy+}")),
+    "methods-flood": _apigw(tool_filters=_filters("/pets", methods=["GET"] * 1000)),
+    "method-injection": _apigw(tool_filters=_filters("/pets", methods=["GET; DROP"])),
+    "too-many-filters": _apigw(tool_filters=_filters(*[f"/p{i}" for i in range(101)])),
+    "too-many-overrides": _apigw(
+        tool_overrides=[{"name": f"t{i}", "path": "/pets", "method": "GET"} for i in range(101)]
+    ),
+    "override-description-too-long": _apigw(
+        tool_overrides=[{"name": "a", "path": "/pets", "method": "GET", "description": "d" * 5000}]
+    ),
+    "override-name-with-separator-length": _apigw(
+        tool_overrides=[{"name": "a" * 300, "path": "/pets", "method": "GET"}]
+    ),
+    "override-name-injection": _apigw(
+        tool_overrides=[{"name": "a___b; rm", "path": "/pets", "method": "GET"}]
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_API_GATEWAY))
+def test_a_hostile_api_gateway_source_is_refused_and_changes_nothing(
+    stage: Stage, case: str
+) -> None:
+    source = HOSTILE_API_GATEWAY[case]
+    calls: list[str] = []
+    stage.registry.on("before-call.apigateway", lambda model, **_: calls.append(model.name))
+    try:
+        response = through(stage, "create_tool", source, 422, "ValidationError")
+    finally:
+        stage.registry.clear_hooks()
+    assert all(d["field"].startswith("data.source") for d in response["error"]["details"])
+    assert calls == []  # the forms are refused before API Gateway is read
+    checked = stage.registry.invoke({"action": "validate_spec", "data": {"source": source}})
     assert checked["status"] == 200, checked
     assert checked["data"]["ok"] is False

@@ -314,10 +314,20 @@ LAMBDA_GRANT_FOR_EACH = re.compile(r"^\$\{length\(var\.(\w+)\) > 0 \? \[var\.(\w
 
 def _lambda_grant() -> tuple[str, dict[str, Any]]:
     """The gateway policy's dynamic statement: its for_each and its content."""
-    [dynamic] = blocks("data", "aws_iam_policy_document")["gateway"]["dynamic"]
-    block = dynamic['"statement"']
-    [content] = block["content"]
-    return str(block["for_each"]), content
+    return _dynamic_grant("gateway", "LambdaTargets")
+
+
+def _dynamic_grant(document: str, sid: str) -> tuple[str, dict[str, Any]]:
+    """A policy document's dynamic statement of this sid: its for_each and
+    its content (each kind's grant is one dynamic statement)."""
+    found = []
+    for dynamic in blocks("data", "aws_iam_policy_document")[document]["dynamic"]:
+        block = dynamic['"statement"']
+        [content] = block["content"]
+        if literal(content["sid"]) == sid:
+            found.append((str(block["for_each"]), content))
+    [grant] = found
+    return grant
 
 
 def _lambda_statements(arns: list[str]) -> list[dict[str, Any]]:
@@ -386,3 +396,64 @@ def _lambda_arn_pattern() -> re.Pattern[str]:
 )
 def test_the_function_list_refuses_a_bare_wildcard(arn: str, accepted: bool) -> None:
     assert bool(_lambda_arn_pattern().match(arn)) is accepted
+
+
+def _api_gateway_grant() -> tuple[str, dict[str, Any]]:
+    """The Lambda policy's dynamic statement for API Gateway stage tools."""
+    return _dynamic_grant("lambda", "ApiGatewayTargetReads")
+
+
+def test_the_lambda_role_reads_exactly_the_listed_rest_apis() -> None:
+    """apigateway:GET (GetRestApi, GetStage, GetResources; AgentCore's
+    GetExport on the caller's behalf) on the listed APIs and what is under
+    them, nothing else; no statement while the list is empty."""
+    for_each, content = _api_gateway_grant()
+    match = LAMBDA_GRANT_FOR_EACH.match(for_each)
+    assert match, for_each
+    assert match.group(1) == match.group(2) == "api_gateway_target_rest_api_ids"
+    assert literal(content["sid"]) == "ApiGatewayTargetReads"
+    assert literal(content["effect"]) == "Allow"
+    assert [literal(a) for a in content["actions"]] == ["apigateway:GET"]
+    resources = str(content["resources"])
+    assert "for id in statement.value" in resources
+    assert "arn:${local.partition}:apigateway:${local.region}::/restapis/${id}" in resources
+    assert "arn:${local.partition}:apigateway:${local.region}::/restapis/${id}/*" in resources
+    assert resources.count("arn:") == 2
+    variable = variables()["api_gateway_target_rest_api_ids"]
+    assert variable["default"] == []
+    assert variable["type"] == "${list(string)}"
+
+
+@pytest.mark.parametrize(
+    ("rest_api_id", "accepted"),
+    [
+        ("a1b2c3d4e5", True),
+        ("*", False),
+        ("a1b2c3d4e*", False),
+        ("A1B2C3D4E5", False),
+        ("arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5", False),
+    ],
+)
+def test_the_rest_api_list_takes_ids_only(rest_api_id: str, accepted: bool) -> None:
+    [validation] = variables()["api_gateway_target_rest_api_ids"]["validation"]
+    found = re.search(r'can\(regex\("(.*)", id\)\)', str(validation["condition"]))
+    assert found, validation
+    assert bool(re.compile(found.group(1)).match(rest_api_id)) is accepted
+
+
+def test_the_gateway_role_invokes_exactly_the_listed_rest_apis() -> None:
+    """execute-api:Invoke (a `gateway_iam_role` API Gateway tool's calls) on
+    the listed APIs' stages and methods only; no statement while empty."""
+    for_each, content = _dynamic_grant("gateway", "ApiGatewayTargets")
+    match = LAMBDA_GRANT_FOR_EACH.match(for_each)
+    assert match, for_each
+    assert match.group(1) == match.group(2) == "api_gateway_target_rest_api_ids"
+    assert literal(content["effect"]) == "Allow"
+    assert [literal(a) for a in content["actions"]] == ["execute-api:Invoke"]
+    resources = str(content["resources"])
+    assert "for id in statement.value" in resources
+    assert (
+        "arn:${local.partition}:execute-api:${local.region}:${local.account_id}:${id}/*"
+        in resources
+    )
+    assert resources.count("arn:") == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.records.types import ToolRecord
+from services.tools.targets.api_gateway import API_GATEWAY
 from services.tools.targets.base import Prepared, Staged, StoredArtifact, TargetKind
 from services.tools.targets.lambda_function import LAMBDA
 from services.tools.targets.mcp_server import MCP_SERVER
@@ -27,7 +28,7 @@ __all__ = [
     "for_source",
 ]
 
-KINDS: tuple[TargetKind, ...] = (OPENAPI, LAMBDA, MCP_SERVER, SMITHY)
+KINDS: tuple[TargetKind, ...] = (OPENAPI, LAMBDA, MCP_SERVER, SMITHY, API_GATEWAY)
 # The kind of a record without `target`: every tool written before kinds.
 UNMARKED_KIND = OPENAPI.name
 _BY_SOURCE = {source_type: kind for kind in KINDS for source_type in kind.source_types}
