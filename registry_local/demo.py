@@ -163,6 +163,40 @@ def _smithy_tool(gateway_id: str) -> None:
     print(f"   target: {target['kind']} {target['service']}, tools {forecasts['data']['tools']}")
 
 
+def _mcp_server_tool(gateway_id: str) -> None:
+    """An MCP server the team runs: AgentCore lists its tools (at create,
+    and again on sync_tool); an endpoint at the metadata address is refused."""
+    tickets = step(
+        "create_tool of an MCP server (AgentCore lists its tools)",
+        _event(
+            "create_tool",
+            {
+                "gateway_id": gateway_id,
+                "name": "tickets",
+                "source": {"type": "mcp_server", "endpoint": "https://mcp.example.com/mcp"},
+            },
+        ),
+    )
+    target = tickets["data"]["target"]
+    print(f"   target: {target['kind']} {target['endpoint']} ({target['listing_mode']})")
+    synced = step(
+        "sync_tool: AgentCore lists the MCP server's tools again",
+        _event("sync_tool", {"tool_id": tickets["data"]["tool_id"]}),
+    )
+    print(f"   listed at {synced['data']['agentcore'].get('last_synchronized_at')}")
+    step(
+        "create_tool of an MCP server at the instance metadata address: 422",
+        _event(
+            "create_tool",
+            {
+                "gateway_id": gateway_id,
+                "name": "metadata-mcp",
+                "source": {"type": "mcp_server", "endpoint": "https://169.254.169.254/mcp"},
+            },
+        ),
+    )
+
+
 def _api_gateway_tool(gateway_id: str) -> None:
     """A stage of a REST API as a tool: the demo makes the API in the local
     API Gateway first (the registry reads it before it writes anything)."""
@@ -345,7 +379,7 @@ def run_demo() -> int:
             ),
         )
         _smithy_tool(gateway_id)
-
+        _mcp_server_tool(gateway_id)
         _api_gateway_tool(gateway_id)
         step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
         step(

@@ -55,6 +55,7 @@ def test_the_demo_runs_every_step_as_titled(capsys: pytest.CaptureFixture[str]) 
         "pets",
         "pets-from-file",
         "pets-uploaded",
+        "tickets",
         "weather",
     ]
     assert all(status == "ACTIVE" for _, status in tools)
