@@ -32,7 +32,13 @@ from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets.api_gateway_checks import PreparedStage, checked
 from services.tools.targets.api_gateway_forms import KIND
-from services.tools.targets.base import Prepared, Staged, StoredArtifact
+from services.tools.targets.base import (
+    DescribedInTarget,
+    Prepared,
+    Staged,
+    StoredArtifact,
+    unless_served,
+)
 from services.tools.tool_names import TOOL_NAME_SEPARATOR
 
 
@@ -49,9 +55,8 @@ def _tool_configuration(description: dict[str, Any]) -> dict[str, Any]:
     return tool_configuration
 
 
-class ApiGatewayKind:
+class ApiGatewayKind(DescribedInTarget):
     name = KIND
-    attribute = "target"
     source_types = frozenset({"api_gateway"})
     # AgentCore's outbound authorization for API Gateway stages: none, the
     # gateway's IAM role or an API key (gateway-outbound-auth.html, cited above).
@@ -83,9 +88,7 @@ class ApiGatewayKind:
             raise RequestValidationError(
                 f"the API Gateway source has {len(check.findings)} problem(s)", check.findings
             )
-        if current is not None and not prepared.changes(current):
-            return None
-        return prepared
+        return unless_served(prepared, current)
 
     def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
         """`validate_spec`'s answer: the operations served and their tools, or the findings."""
@@ -102,15 +105,6 @@ class ApiGatewayKind:
             else [],
             "errors": check.findings,
         }
-
-    def description(self, record: ToolRecord) -> dict[str, Any] | None:
-        target = record.get("target")
-        return target if target and "sha256" in target else None
-
-    def with_description(self, record: ToolRecord, description: dict[str, Any]) -> ToolRecord:
-        described = record.copy()
-        described["target"] = description
-        return described
 
     def planned(self, record: ToolRecord, prepared: Prepared) -> tuple[str, ...]:
         return ()

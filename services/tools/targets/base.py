@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from services.context import Call
 from services.records.types import ToolRecord
@@ -61,6 +61,9 @@ class Prepared(Protocol):
         """The record's description before anything is staged (PENDING, or
         an update's pending change)."""
         ...
+
+
+P = TypeVar("P", bound=Prepared)
 
 
 @dataclass(frozen=True)
@@ -155,3 +158,26 @@ class TargetKind(Protocol):
     def drift(self, call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
         """Why the target no longer serves what the record says, or None."""
         ...
+
+
+class DescribedInTarget:
+    """Where every kind after OpenAPI keeps its description: the record's
+    `target` (which also names the kind, `targets.for_record`). A record has
+    a description once it holds the `sha256` of what its target serves."""
+
+    attribute = "target"
+
+    def description(self, record: ToolRecord) -> dict[str, Any] | None:
+        target = record.get("target")
+        return target if target and "sha256" in target else None
+
+    def with_description(self, record: ToolRecord, description: dict[str, Any]) -> ToolRecord:
+        described = record.copy()
+        described["target"] = description
+        return described
+
+
+def unless_served(prepared: P, current: dict[str, Any] | None) -> P | None:
+    """`prepared`, or None when `current` (the record's description) already
+    serves exactly it: an update that changes nothing writes nothing."""
+    return None if current is not None and not prepared.changes(current) else prepared

@@ -33,7 +33,13 @@ from services.context import Call
 from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets import stored_document
-from services.tools.targets.base import Prepared, Staged, StoredArtifact
+from services.tools.targets.base import (
+    DescribedInTarget,
+    Prepared,
+    Staged,
+    StoredArtifact,
+    unless_served,
+)
 from services.tools.targets.tool_definitions import (
     BASE,
     Findings,
@@ -109,9 +115,8 @@ def _checked(call: Call, source: Any, target_name: str) -> tuple[PreparedTools |
     ), check
 
 
-class LambdaKind(stored_document.StoredDocumentKind):
+class LambdaKind(DescribedInTarget, stored_document.StoredDocumentKind):
     name = "lambda"
-    attribute = "target"
     source_types = frozenset({"lambda"})
     # AgentCore's outbound authorization for Lambda targets: the gateway's
     # IAM role only (gateway-outbound-auth.html, cited above).
@@ -133,9 +138,7 @@ class LambdaKind(stored_document.StoredDocumentKind):
             raise RequestValidationError(
                 f"the Lambda source has {len(check.findings)} problem(s)", check.findings
             )
-        if current is not None and not prepared.changes(current):
-            return None
-        return prepared
+        return unless_served(prepared, current)
 
     def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
         """`validate_spec`'s answer: the checked tools, or the findings."""
@@ -152,15 +155,6 @@ class LambdaKind(stored_document.StoredDocumentKind):
             "errors": check.findings,
             "size_bytes": len(prepared.body) if prepared else None,
         }
-
-    def description(self, record: ToolRecord) -> dict[str, Any] | None:
-        target = record.get("target")
-        return target if target and "sha256" in target else None
-
-    def with_description(self, record: ToolRecord, description: dict[str, Any]) -> ToolRecord:
-        described = record.copy()
-        described["target"] = description
-        return described
 
     def stage(self, call: Call, record: ToolRecord, prepared: Prepared) -> Staged:
         assert isinstance(prepared, PreparedTools)  # noqa: S101 - this kind's own prepare made it

@@ -36,7 +36,13 @@ from services.context import Call
 from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets import stored_document
-from services.tools.targets.base import Prepared, Staged, StoredArtifact
+from services.tools.targets.base import (
+    DescribedInTarget,
+    Prepared,
+    Staged,
+    StoredArtifact,
+    unless_served,
+)
 from services.tools.targets.tool_definitions import BASE, Findings, checked_definitions
 from services.tools.tool_names import TOOL_NAME_SEPARATOR
 
@@ -114,9 +120,8 @@ def _checked(call: Call, source: Any, target_name: str) -> tuple[PreparedServer 
     return PreparedServer(str(source.endpoint), source.listing_mode, body, names), check
 
 
-class McpServerKind(stored_document.StoredDocumentKind):
+class McpServerKind(DescribedInTarget, stored_document.StoredDocumentKind):
     name = "mcp_server"
-    attribute = "target"
     source_types = frozenset({"mcp_server"})
     # The outbound-auth table: no authorization, the gateway's role (signing
     # for a named service), OAuth and API keys.
@@ -138,9 +143,7 @@ class McpServerKind(stored_document.StoredDocumentKind):
             raise RequestValidationError(
                 f"the MCP server source has {len(check.findings)} problem(s)", check.findings
             )
-        if current is not None and not prepared.changes(current):
-            return None
-        return prepared
+        return unless_served(prepared, current)
 
     def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
         """`validate_spec`'s answer: the checked server, or the findings."""
@@ -156,15 +159,6 @@ class McpServerKind(stored_document.StoredDocumentKind):
             "errors": check.findings,
             "size_bytes": len(prepared.body) if prepared and prepared.body is not None else None,
         }
-
-    def description(self, record: ToolRecord) -> dict[str, Any] | None:
-        target = record.get("target")
-        return target if target and "sha256" in target else None
-
-    def with_description(self, record: ToolRecord, description: dict[str, Any]) -> ToolRecord:
-        described = record.copy()
-        described["target"] = description
-        return described
 
     def planned(self, record: ToolRecord, prepared: Prepared) -> tuple[str, ...]:
         assert isinstance(prepared, PreparedServer)  # noqa: S101 - this kind's own prepare made it

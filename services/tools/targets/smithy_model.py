@@ -44,7 +44,13 @@ from services.context import Call
 from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets import stored_document
-from services.tools.targets.base import Prepared, Staged, StoredArtifact
+from services.tools.targets.base import (
+    DescribedInTarget,
+    Prepared,
+    Staged,
+    StoredArtifact,
+    unless_served,
+)
 from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_PATTERN, TOOL_NAME_SEPARATOR
 
 SMITHY_PAGE = "https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-building-smithy-targets.html"
@@ -416,9 +422,8 @@ def _checked(call: Call, source: Any, target_name: str) -> tuple[PreparedModel |
     return PreparedModel(service_id, body, hashlib.sha256(body).hexdigest(), tools), check
 
 
-class SmithyKind(stored_document.StoredDocumentKind):
+class SmithyKind(DescribedInTarget, stored_document.StoredDocumentKind):
     name = "smithy"
-    attribute = "target"
     source_types = frozenset({"smithy"})
     # The outbound-auth table: a Smithy target calls with the gateway's IAM
     # role (SigV4 for the service the model names, no iamCredentialProvider)
@@ -442,9 +447,7 @@ class SmithyKind(stored_document.StoredDocumentKind):
             raise RequestValidationError(
                 f"the Smithy model has {len(check.findings) + check.dropped} problem(s)", findings
             )
-        if current is not None and not prepared.changes(current):
-            return None
-        return prepared
+        return unless_served(prepared, current)
 
     def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
         """`validate_spec`'s answer: the service's operations as tools, or the findings."""
@@ -460,15 +463,6 @@ class SmithyKind(stored_document.StoredDocumentKind):
             "errors": check.report(),
             "size_bytes": len(prepared.body) if prepared else None,
         }
-
-    def description(self, record: ToolRecord) -> dict[str, Any] | None:
-        target = record.get("target")
-        return target if target and "sha256" in target else None
-
-    def with_description(self, record: ToolRecord, description: dict[str, Any]) -> ToolRecord:
-        described = record.copy()
-        described["target"] = description
-        return described
 
     def stage(self, call: Call, record: ToolRecord, prepared: Prepared) -> Staged:
         assert isinstance(prepared, PreparedModel)  # noqa: S101 - this kind's own prepare made it

@@ -59,7 +59,7 @@ class StoredDocumentKind:
     """The part of `TargetKind` that a kind serving a stored document shares:
     the steps of its artifact, and where its artifacts are. A subclass gives
     `attribute`, `description`/`with_description` (a literal key of
-    `ToolRecord`), `prepare`, `inspect`, `stage`, `configuration`, `stored`
+    `ToolRecord`; `base.DescribedInTarget` for `target`), `prepare`, `inspect`, `stage`, `configuration`, `stored`
     and `drift`."""
 
     attribute: str
