@@ -60,11 +60,16 @@ class UrlSource(_SourceOptions):
     url: Annotated[str, StringConstraints(min_length=9, max_length=2048)]
 
 
+# A key create_upload_url made (its `uploads/` prefix; whose team it is,
+# the source's reader checks).
+UploadKey = Annotated[
+    str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
+]
+
+
 class S3Source(_SourceOptions):
     type: Literal["s3"]
-    key: Annotated[
-        str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
-    ]
+    key: UploadKey
 
 
 class ApiParameter(StrictModel):
@@ -109,12 +114,7 @@ class LambdaSource(StrictModel):
     # kind, so that a finding names `data.source.tools[i]...`.
     tools: list[Any] | None = None
     # Or the same list as a JSON file uploaded with create_upload_url.
-    tools_s3_key: (
-        Annotated[
-            str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
-        ]
-        | None
-    ) = None
+    tools_s3_key: UploadKey | None = None
 
     @model_validator(mode="after")
     def _one_list(self) -> LambdaSource:
@@ -135,12 +135,7 @@ class McpServerSource(StrictModel):
     # A static tool list (the API's mcpToolSchema), inline or uploaded; it
     # turns AgentCore's synchronization off.
     tools: list[Any] | None = None
-    tools_s3_key: (
-        Annotated[
-            str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
-        ]
-        | None
-    ) = None
+    tools_s3_key: UploadKey | None = None
 
     @model_validator(mode="after")
     def _one_list(self) -> McpServerSource:
@@ -158,12 +153,7 @@ class SmithySource(StrictModel):
     # `data.source.model...`.
     model: dict[str, Any] | None = None
     # Or the same model as a JSON file uploaded with create_upload_url.
-    s3_key: (
-        Annotated[
-            str, StringConstraints(min_length=9, max_length=1024, pattern=r"^uploads/[^\x00]+$")
-        ]
-        | None
-    ) = None
+    s3_key: UploadKey | None = None
 
     @model_validator(mode="after")
     def _one_model(self) -> SmithySource:

@@ -59,8 +59,8 @@ class StoredDocumentKind:
     """The part of `TargetKind` that a kind serving a stored document shares:
     the steps of its artifact, and where its artifacts are. A subclass gives
     `attribute`, `description`/`with_description` (a literal key of
-    `ToolRecord`; `base.DescribedInTarget` for `target`), `prepare`, `inspect`, `stage`, `configuration`, `stored`
-    and `drift`."""
+    `ToolRecord`; `base.DescribedInTarget` for `target`), `prepare`,
+    `inspect`, `stage`, `configuration`, `stored` and `drift`."""
 
     attribute: str
     stage_step = "PutObject"
