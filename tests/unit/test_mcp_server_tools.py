@@ -394,3 +394,29 @@ def test_list_tools_by_kind_finds_mcp_servers(
         event("list_tools", {"gateway_id": gateway["gateway_id"], "kind": "lambda"})
     )
     assert none["data"]["items"] == []
+
+
+def test_a_target_waiting_for_a_users_oauth_consent_fails_the_create(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    # AgentCore's CREATE_PENDING_AUTH (three-legged OAuth): no poll within a
+    # Lambda's time ends it, so the create fails and removes its target.
+    def pending_auth(parsed: dict[str, Any], **_: Any) -> None:
+        if parsed.get("status") == "READY":
+            parsed["status"] = "CREATE_PENDING_AUTH"
+            parsed["authorizationData"] = {
+                "oauth2": {"authorizationUrl": "https://idp.example.com/authorize?session=s"}
+            }
+
+    registry.on("after-call.bedrock-agentcore-control.GetGatewayTarget", pending_auth)
+    response = registry.invoke(create_event(gateway))
+    registry.clear_hooks()
+    assert response["status"] == 502, response
+    assert "waits for a user's OAuth authorization" in response["error"]["message"]
+    assert "session=s" not in json.dumps(response)
+    assert targets(registry, gateway) == []
+    listed = registry.invoke(event("list_tools", {"gateway_id": gateway["gateway_id"]}))
+    assert [t["status"] for t in listed["data"]["items"]] == ["FAILED"]
+    # The record keeps AgentCore's state as the code, never the session URL.
+    assert listed["data"]["items"][0]["last_error"]["code"] == "TargetCreatePendingAuth"
+    assert "session=s" not in json.dumps(listed)
