@@ -88,7 +88,8 @@ def _transition(call: Call, record: ToolRecord, **kwargs: Any) -> ToolRecord:
 
 
 def settle(call: Call, gateway_ac: str, target_id: str, answer: dict[str, Any]) -> dict[str, Any]:
-    """Poll the target until it leaves CREATING/UPDATING, within this call's budget."""
+    """Poll the target until it settles (`tools_service.SETTLED`: it leaves
+    CREATING, UPDATING and SYNCHRONIZING), within this call's budget."""
     return call.runtime.targets.wait_until_settled(
         gateway_ac,
         target_id,
