@@ -119,6 +119,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def _cmd_tool_validate(args: argparse.Namespace) -> int:
+    from registry_local.tool_validate import run
+
+    if not Path(args.path).is_file():
+        print(f"registry tool validate: no file {args.path}", file=sys.stderr)
+        return 2
+    return run(
+        args.path,
+        output=args.format,
+        include=args.include,
+        exclude=args.exclude,
+        on_unsupported=args.on_unsupported,
+        target_name=args.target_name,
+        out=sys.stdout,
+    )
+
+
 def _cmd_package(args: argparse.Namespace) -> int:
     from registry_local.package import main as package_main
 
@@ -176,6 +193,26 @@ def parser() -> argparse.ArgumentParser:
         "--auth", action="store_true", help="verified callers (AUTH_MODE=jwt, a Cognito pool)"
     )
     demo.set_defaults(func=_cmd_demo)
+    tool = sub.add_parser("tool", help="tools: check a spec before it reaches the registry")
+    tool_sub = tool.add_subparsers(dest="tool_command", required=True)
+    validate = tool_sub.add_parser(
+        "validate",
+        help="validate_spec's checks on a spec file, offline (no AWS, no network): "
+        "exit 1 when AgentCore Gateway could not serve it",
+    )
+    validate.add_argument("path", help="an OpenAPI 3.x spec, JSON or YAML")
+    validate.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    validate.add_argument(
+        "--include", action="append", metavar="OPERATION_ID", help="publish only these"
+    )
+    validate.add_argument(
+        "--exclude", action="append", metavar="OPERATION_ID", help="leave these out"
+    )
+    validate.add_argument("--on-unsupported", choices=["fail", "exclude"], default="fail")
+    validate.add_argument(
+        "--target-name", default="tool", help="the tool's name (its tool names' length rule)"
+    )
+    validate.set_defaults(func=_cmd_tool_validate)
     pkg = sub.add_parser(
         "package", help="build dist/registry-lambda.zip or the jwt layer (terraform deploys them)"
     )
