@@ -3,9 +3,12 @@
 registry local bootstrap --endpoint-url URL [--json] [--prefix P] [--auth]
 registry local moto-server [-p PORT]
 registry local token USER [--env FILE]
+registry local serve [-p PORT] [--function-name NAME] [--env FILE]
 registry invoke ACTION [--data JSON|@file] [--request-id ID] [--actor user:team[:role,...]]
                        [--token JWT|@file] [--team TEAM] [--event JSON|@file] [--env FILE]
 registry demo [--auth]
+registry tool validate PATH [--format text|json|sarif] [--include ID] [--exclude ID]
+                       [--on-unsupported fail|exclude] [--target-name NAME]
 registry package [function|jwt-layer] [-o ZIP] [--runtime R] [--architecture A] [--json]
 """
 
@@ -16,6 +19,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, cast
@@ -109,6 +113,23 @@ def _cmd_moto_server(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from registry_local.serve import LambdaInvokeServer
+
+    if args.env:
+        os.environ.update(_environment(args.env))
+    with LambdaInvokeServer(args.function_name, args.port) as server:
+        print(
+            f"the Invoke API of {args.function_name} at {server.endpoint_url} (Ctrl-C stops it)",
+            file=sys.stderr,
+        )
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            return 0
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     if args.auth:
         from registry_local.auth_demo import run_auth_demo
@@ -144,6 +165,29 @@ def _cmd_package(args: argparse.Namespace) -> int:
     return package_main(argv)
 
 
+def _tool_commands(sub: Any) -> None:
+    tool = sub.add_parser("tool", help="tools: check a spec before it reaches the registry")
+    tool_sub = tool.add_subparsers(dest="tool_command", required=True)
+    validate = tool_sub.add_parser(
+        "validate",
+        help="validate_spec's checks on a spec file, offline (no AWS, no network): "
+        "exit 1 when AgentCore Gateway could not serve it",
+    )
+    validate.add_argument("path", help="an OpenAPI 3.x spec, JSON or YAML")
+    validate.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    validate.add_argument(
+        "--include", action="append", metavar="OPERATION_ID", help="publish only these"
+    )
+    validate.add_argument(
+        "--exclude", action="append", metavar="OPERATION_ID", help="leave these out"
+    )
+    validate.add_argument("--on-unsupported", choices=["fail", "exclude"], default="fail")
+    validate.add_argument(
+        "--target-name", default="tool", help="the tool's name (its tool names' length rule)"
+    )
+    validate.set_defaults(func=_cmd_tool_validate)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="registry", description="AgentCore tool registry: local runner"
@@ -175,6 +219,15 @@ def parser() -> argparse.ArgumentParser:
     server = local_sub.add_parser("moto-server", help="moto_server with the AgentCore rules layer")
     server.add_argument("-p", "--port", type=int, default=5000)
     server.set_defaults(func=_cmd_moto_server)
+    serve = local_sub.add_parser(
+        "serve",
+        help="the Lambda Invoke API over the real handler on 127.0.0.1 (boto3's lambda.invoke "
+        "and the registry client run unchanged against it with --endpoint-url)",
+    )
+    serve.add_argument("-p", "--port", type=int, default=3001)
+    serve.add_argument("--function-name", default="registry", help="the function's name")
+    serve.add_argument("--env", help="a JSON file of environment variables (bootstrap --json)")
+    serve.set_defaults(func=_cmd_serve)
 
     inv = sub.add_parser("invoke", help="invoke lambda/app.py's handler and print the response")
     inv.add_argument("action", nargs="?", default="")
@@ -193,26 +246,7 @@ def parser() -> argparse.ArgumentParser:
         "--auth", action="store_true", help="verified callers (AUTH_MODE=jwt, a Cognito pool)"
     )
     demo.set_defaults(func=_cmd_demo)
-    tool = sub.add_parser("tool", help="tools: check a spec before it reaches the registry")
-    tool_sub = tool.add_subparsers(dest="tool_command", required=True)
-    validate = tool_sub.add_parser(
-        "validate",
-        help="validate_spec's checks on a spec file, offline (no AWS, no network): "
-        "exit 1 when AgentCore Gateway could not serve it",
-    )
-    validate.add_argument("path", help="an OpenAPI 3.x spec, JSON or YAML")
-    validate.add_argument("--format", choices=["text", "json", "sarif"], default="text")
-    validate.add_argument(
-        "--include", action="append", metavar="OPERATION_ID", help="publish only these"
-    )
-    validate.add_argument(
-        "--exclude", action="append", metavar="OPERATION_ID", help="leave these out"
-    )
-    validate.add_argument("--on-unsupported", choices=["fail", "exclude"], default="fail")
-    validate.add_argument(
-        "--target-name", default="tool", help="the tool's name (its tool names' length rule)"
-    )
-    validate.set_defaults(func=_cmd_tool_validate)
+    _tool_commands(sub)
     pkg = sub.add_parser(
         "package", help="build dist/registry-lambda.zip or the jwt layer (terraform deploys them)"
     )

@@ -1,0 +1,147 @@
+"""A Python client for the deployed registry, over boto3's `lambda.invoke`.
+
+`RegistryClient(function_name).call(action, data)` sends one action of the
+contract (../shared/CONTRACT.md, docs/api.md) to the function with
+`RequestResponse` and returns its envelope. It makes the safe path the easy
+one (issue 14, point 2):
+
+- a mutating action gets a `request_id` made once per call and sent again
+  on every retry of it, so a retry can never do the work twice (the
+  registry's ledger answers a replay with the first outcome);
+- it retries what the registry says to retry with the same request id:
+  `409 InProgress` after the wait the answer names ("retry after Ns"), and
+  `503 UpstreamUnavailable` ("send the same request again to resume");
+  botocore's own retries (standard mode) cover throttling and connection
+  errors of the Invoke call itself, which is safe for the same reason;
+- a `request_id` given by the caller resumes a call that was interrupted;
+- `actor` (trusted mode: user, team, roles; jwt mode: only the team) and
+  `token` (jwt mode, sent as `auth.token`) are put on the event.
+
+Waits go through `sleep` (tests pass one that records instead of
+sleeping), and each wait is reported to `on_wait` (the CLI's countdown).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+# The actions that read only: they carry no request id (CONTRACT.md).
+READ_ACTIONS = frozenset(
+    {"get_gateway", "list_gateways", "get_tool", "list_tools", "validate_spec"}
+)
+# Lambda's read timeout must outlast the function's (at most 15 minutes).
+_READ_TIMEOUT = 910
+_RETRY_AFTER = re.compile(r"retry after (\d+)s")
+# A 503 names no wait: back off, doubling, from this many seconds.
+_FIRST_BACKOFF = 2.0
+
+
+class RegistryClient:
+    def __init__(
+        self,
+        function_name: str,
+        *,
+        lambda_client: Any = None,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        actor: dict[str, Any] | None = None,
+        token: str | None = None,
+        max_attempts: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+        on_wait: Callable[[float, dict[str, Any]], None] | None = None,
+    ) -> None:
+        if lambda_client is None:
+            import boto3
+            from botocore.config import Config
+
+            lambda_client = boto3.client(
+                "lambda",
+                endpoint_url=endpoint_url,
+                region_name=region,
+                config=Config(
+                    read_timeout=_READ_TIMEOUT, retries={"mode": "standard", "max_attempts": 5}
+                ),
+            )
+        self._lambda = lambda_client
+        self._function = function_name
+        self._actor = actor
+        self._token = token
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+        self._on_wait = on_wait
+
+    def event(self, action: str, data: dict[str, Any], request_id: str | None) -> dict[str, Any]:
+        """The event `call` sends (its request id fixed by the caller)."""
+        event: dict[str, Any] = {"action": action, "data": data}
+        if request_id is not None:
+            event["request_id"] = request_id
+        if self._token is not None:
+            # jwt mode: the identity comes from the token; `actor` may only
+            # choose the team (docs/api.md, "Authentication").
+            event["auth"] = {"token": self._token}
+        if self._actor is not None and action not in READ_ACTIONS:
+            event["actor"] = self._actor
+        return event
+
+    def call(
+        self, action: str, data: dict[str, Any], *, request_id: str | None = None
+    ) -> dict[str, Any]:
+        """The envelope of `action`, retried with the same request id while
+        the registry says to retry."""
+        if request_id is None and action not in READ_ACTIONS:
+            request_id = f"req-{uuid.uuid4()}"
+        event = self.event(action, data, request_id)
+        backoff = _FIRST_BACKOFF
+        for attempt in range(1, self._max_attempts + 1):
+            envelope = self._invoke(event)
+            wait = _wait_for(envelope, backoff)
+            if wait is None or attempt == self._max_attempts:
+                return envelope
+            if self._on_wait is not None:
+                self._on_wait(wait, envelope)
+            self._sleep(wait)
+            backoff *= 2
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns
+
+    def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        answer = self._lambda.invoke(
+            FunctionName=self._function,
+            InvocationType="RequestResponse",
+            Payload=json.dumps(event).encode(),
+        )
+        body = answer["Payload"].read()
+        if answer.get("FunctionError"):
+            # The handler never raises (CONTRACT.md); Lambda's own failure
+            # (a timeout, out of memory) is answered as an error envelope.
+            detail = json.loads(body or b"{}")
+            return {
+                "ok": False,
+                "status": 502,
+                "action": event["action"],
+                "request_id": event.get("request_id"),
+                "error": {
+                    "code": "FunctionError",
+                    "message": str(detail.get("errorMessage") or answer["FunctionError"]),
+                    "details": [],
+                },
+            }
+        envelope: dict[str, Any] = json.loads(body)
+        return envelope
+
+
+def _wait_for(envelope: dict[str, Any], backoff: float) -> float | None:
+    """How long to wait before sending the same request again, or None:
+    the answer is final."""
+    status = envelope.get("status")
+    error = envelope.get("error") or {}
+    if status == 409 and error.get("code") == "InProgress":
+        hinted = _RETRY_AFTER.search(str(error.get("message", "")))
+        return float(hinted.group(1)) if hinted else backoff
+    if status == 503:
+        return backoff
+    return None
