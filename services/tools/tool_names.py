@@ -1,9 +1,10 @@
 """What makes a tool name AgentCore Gateway can serve, for every kind.
 
-An OpenAPI operation's `operationId` and a Lambda tool's `name` both become
-MCP tool names, so both are checked by these rules: spec validation
-(services/tools/spec_validation/) and the Lambda kind
-(services/tools/targets/lambda_function.py). A module of its own, without
+An OpenAPI operation's `operationId`, a Lambda or MCP tool's `name`, a
+Smithy operation's name and an API Gateway override's name all become MCP
+tool names, so all are checked by these rules: spec validation
+(services/tools/spec_validation/) and the kinds (services/tools/targets/,
+`name_problem`). A module of its own, without
 imports: a tool action that checks no spec (get, list, delete) must not load
 the validation package for three constants.
 """
@@ -11,6 +12,7 @@ the validation package for three constants.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # The tool-naming page builds a tool's name as `${target_name}___${tool_name}`
 # (three underscores; one rendering of the page shows two). It gives no
@@ -25,3 +27,17 @@ MAX_TOOL_NAME = 256
 # characters") fail in the data plane, and Bedrock's ToolSpecification.name
 # is `[a-zA-Z0-9_-]+`.
 TOOL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def name_problem(name: Any, target_name: str) -> str | None:
+    """Why `name` cannot be a tool name, or None. The same rules as every
+    tool name (above): the characters the models' tool specs take,
+    and `<target>___<name>` within the bound."""
+    if not isinstance(name, str) or not TOOL_NAME_PATTERN.match(name):
+        return "letters, digits, '_' and '-' only"
+    if len(f"{target_name}{TOOL_NAME_SEPARATOR}{name}") > MAX_TOOL_NAME:
+        return (
+            f"the tool name '<target>{TOOL_NAME_SEPARATOR}<name>' would be over "
+            f"{MAX_TOOL_NAME} characters"
+        )
+    return None

@@ -35,8 +35,8 @@ from services.tools.targets.api_gateway_forms import (
     Check,
     Filter,
     forms,
-    name_problem,
 )
+from services.tools.tool_names import name_problem
 
 
 @dataclass(frozen=True)

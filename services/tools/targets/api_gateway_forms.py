@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_PATTERN, TOOL_NAME_SEPARATOR
+from services.tools.tool_names import name_problem
 
 # The kind's name (the record's `target.kind`).
 KIND = "api_gateway"
@@ -151,20 +151,6 @@ def _filters(raw: list[Any], check: Check) -> list[Filter]:
         if methods:
             filters.append(Filter(path, tuple(sorted(methods, key=METHODS.index))))
     return filters
-
-
-def name_problem(name: Any, target_name: str) -> str | None:
-    """Why `name` cannot be a tool name, or None. The same rules as every
-    tool name (tool_names.py): the characters the models' tool specs take,
-    and `<target>___<name>` within the bound."""
-    if not isinstance(name, str) or not TOOL_NAME_PATTERN.match(name):
-        return "letters, digits, '_' and '-' only"
-    if len(f"{target_name}{TOOL_NAME_SEPARATOR}{name}") > MAX_TOOL_NAME:
-        return (
-            f"the tool name '<target>{TOOL_NAME_SEPARATOR}<name>' would be over "
-            f"{MAX_TOOL_NAME} characters"
-        )
-    return None
 
 
 @dataclass

@@ -51,7 +51,7 @@ from services.tools.targets.base import (
     StoredArtifact,
     unless_served,
 )
-from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_PATTERN, TOOL_NAME_SEPARATOR
+from services.tools.tool_names import TOOL_NAME_SEPARATOR, name_problem
 
 SMITHY_PAGE = "https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-building-smithy-targets.html"
 # AgentCore's "Maximum model size: 10MB" (the page above), of the stored
@@ -345,14 +345,9 @@ def _tool_names(ops: list[str], target_name: str, check: _Check) -> tuple[str, .
     for op_id in ops:
         name = op_id.split("#", 1)[1]
         path = check.shape(op_id)
-        if not TOOL_NAME_PATTERN.match(name):
-            check.add(path, "letters, digits, '_' and '-' only")
-        elif len(f"{target_name}{TOOL_NAME_SEPARATOR}{name}") > MAX_TOOL_NAME:
-            check.add(
-                path,
-                f"the tool name '<target>{TOOL_NAME_SEPARATOR}{name}' would be over "
-                f"{MAX_TOOL_NAME} characters",
-            )
+        problem = name_problem(name, target_name)
+        if problem is not None:
+            check.add(path, problem)
         elif name in seen:
             check.add(path, f"tool names are unique; {seen[name]} has the name {name}")
         else:

@@ -18,7 +18,7 @@ from typing import Any
 
 from services.context import Call
 from services.tools.targets import stored_document
-from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_PATTERN, TOOL_NAME_SEPARATOR
+from services.tools.tool_names import name_problem
 
 # AgentCore's quota of tools per target (bedrock-agentcore-limits.html,
 # "Tools per target": 1,000, adjustable) is far above what one function or
@@ -113,14 +113,9 @@ def _name(
     # The same rules as an OpenAPI operationId, which is also a tool name
     # (spec_validation/operations.py): the characters the models' tool
     # specs take, and `<target>___<name>` within AgentCore's length.
-    if not isinstance(name, str) or not TOOL_NAME_PATTERN.match(name):
-        check.add(path, "letters, digits, '_' and '-' only")
-    elif len(f"{target_name}{TOOL_NAME_SEPARATOR}{name}") > MAX_TOOL_NAME:
-        check.add(
-            path,
-            f"the tool name '<target>{TOOL_NAME_SEPARATOR}<name>' would be over "
-            f"{MAX_TOOL_NAME} characters",
-        )
+    problem = name_problem(name, target_name)
+    if problem is not None:
+        check.add(path, problem)
     elif name in seen:
         check.add(path, f"tool names are unique; tools[{seen[name]}] has it")
     else:
