@@ -4,9 +4,9 @@ An OpenAPI operation's `operationId`, a Lambda or MCP tool's `name`, a
 Smithy operation's name and an API Gateway override's name all become MCP
 tool names, so all are checked by these rules: spec validation
 (services/tools/spec_validation/) and the kinds (services/tools/targets/,
-`name_problem`). A module of its own, without
-imports: a tool action that checks no spec (get, list, delete) must not load
-the validation package for three constants.
+`name_problem`). A module of its own, importing nothing of the registry: a
+tool action that checks no spec (get, list, delete) must not load the
+validation package for these rules.
 """
 
 from __future__ import annotations
