@@ -1,4 +1,10 @@
-"""`registry`: the local runner (README.md, "Running it by hand").
+"""`registry`: the deployed registry's actions (registry_local/commands.py) and
+the local runner (README.md, "Running it by hand").
+
+registry [--function-name F] [--endpoint-url URL] [--region R] [--output table|json]
+         [--actor user:team[:role,...]] [--token JWT] [--request-id ID]
+         gateway create|get|list|update|delete ... | tool create|get|list|update|delete|sync ...
+         | reconcile [--apply]
 
 registry local bootstrap --endpoint-url URL [--json] [--prefix P] [--auth]
 registry local moto-server [-p PORT]
@@ -24,6 +30,12 @@ import uuid
 from pathlib import Path
 from typing import Any, cast
 
+from registry_local.commands import (
+    add_gateway_commands,
+    add_reconcile_command,
+    add_root_options,
+    add_tool_commands,
+)
 from registry_local.invoke import invoke
 
 
@@ -186,13 +198,18 @@ def _tool_commands(sub: Any) -> None:
         "--target-name", default="tool", help="the tool's name (its tool names' length rule)"
     )
     validate.set_defaults(func=_cmd_tool_validate)
+    add_tool_commands(tool_sub)
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="registry", description="AgentCore tool registry: local runner"
+        prog="registry",
+        description="AgentCore tool registry: the deployed registry's actions; the local runner",
     )
+    add_root_options(root)
     sub = root.add_subparsers(dest="command", required=True)
+    add_gateway_commands(sub)
+    add_reconcile_command(sub)
 
     local = sub.add_parser("local", help="local AWS: bootstrap resources, run a moto server")
     local_sub = local.add_subparsers(dest="local_command", required=True)
