@@ -30,6 +30,7 @@ import uuid
 from pathlib import Path
 from typing import Any, cast
 
+from registry_local.client import parse_actor
 from registry_local.commands import (
     add_gateway_commands,
     add_reconcile_command,
@@ -44,12 +45,6 @@ def _load(value: str) -> Any:
     return json.loads(text)
 
 
-def _actor(value: str) -> dict[str, Any]:
-    user, _, rest = value.partition(":")
-    team, _, roles = rest.partition(":")
-    return {"user": user, "team": team, "roles": [r for r in roles.split(",") if r]}
-
-
 def build_event(args: argparse.Namespace) -> Any:
     if args.event is not None:
         return _load(args.event)  # sent as is, malformed or not
@@ -60,7 +55,7 @@ def build_event(args: argparse.Namespace) -> Any:
     if request_id:
         event["request_id"] = request_id
     if args.actor:
-        event["actor"] = _actor(args.actor)
+        event["actor"] = parse_actor(args.actor)
     if args.team:
         # AUTH_MODE=jwt: the user comes from the token; the team is chosen.
         event.setdefault("actor", {})["team"] = args.team

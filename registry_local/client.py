@@ -34,6 +34,9 @@ from typing import Any
 READ_ACTIONS = frozenset(
     {"get_gateway", "list_gateways", "get_tool", "list_tools", "validate_spec"}
 )
+# Lambda's synchronous invocation payload quota (6 MB, API_Invoke.html),
+# which `registry local serve` enforces and the commands stay under.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 # Lambda's read timeout must outlast the function's (at most 15 minutes).
 _READ_TIMEOUT = 910
 _RETRY_AFTER = re.compile(r"retry after (\d+)s")
@@ -145,3 +148,13 @@ def _wait_for(envelope: dict[str, Any], backoff: float) -> float | None:
     if status == 503:
         return backoff
     return None
+
+
+def parse_actor(value: str | None) -> dict[str, Any] | None:
+    """`user:team[:role,role]` (the form `--actor` and REGISTRY_ACTOR take) as
+    the event's `actor`."""
+    if not value:
+        return None
+    user, _, rest = value.partition(":")
+    team, _, roles = rest.partition(":")
+    return {"user": user, "team": team, "roles": [r for r in roles.split(",") if r]}

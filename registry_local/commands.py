@@ -27,9 +27,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# Lambda's synchronous payload quota: a spec whose event would pass it must
-# go through create_upload_url (not built into this command yet).
-MAX_EVENT_BYTES = 6 * 1024 * 1024 - 64 * 1024
+from registry_local.client import MAX_PAYLOAD_BYTES, RegistryClient, parse_actor
+
+# A spec whose event would pass Lambda's payload quota must go through
+# create_upload_url (not built into this command yet); the margin is the
+# envelope around `data`.
+MAX_EVENT_BYTES = MAX_PAYLOAD_BYTES - 64 * 1024
 _SHOWN = ("gateway_id", "tool_id", "name", "status", "version", "team", "last_error")
 
 
@@ -208,17 +211,7 @@ class UsageError(Exception):
     """A command that cannot be sent as given (exit code 2)."""
 
 
-def _actor(value: str | None) -> dict[str, Any] | None:
-    if not value:
-        return None
-    user, _, rest = value.partition(":")
-    team, _, roles = rest.partition(":")
-    return {"user": user, "team": team, "roles": [r for r in roles.split(",") if r]}
-
-
 def run_command(args: argparse.Namespace) -> int:
-    from registry_local.client import RegistryClient
-
     if not args.function_name:
         print("registry: give --function-name or set REGISTRY_FUNCTION_NAME", file=sys.stderr)
         return 2
@@ -239,7 +232,7 @@ def run_command(args: argparse.Namespace) -> int:
         args.function_name,
         endpoint_url=args.endpoint_url,
         region=args.region,
-        actor=_actor(args.actor),
+        actor=parse_actor(args.actor),
         token=args.token,
         on_wait=lambda wait, answer: print(
             f"registry: {answer.get('status')} {(answer.get('error') or {}).get('code')}: "

@@ -22,11 +22,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from registry_local.client import MAX_PAYLOAD_BYTES
 from registry_local.invoke import invoke
 
-# Lambda's synchronous invocation payload quota (6 MB), in bytes, as its
-# RequestTooLargeException message names it.
-MAX_REQUEST_BYTES = 6 * 1024 * 1024
+# Lambda's payload quota, in bytes, as its RequestTooLargeException names it.
+MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES
 _PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
 
 

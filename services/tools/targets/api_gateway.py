@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from services.context import Call
-from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets.api_gateway_checks import PreparedStage, checked
 from services.tools.targets.api_gateway_forms import KIND
@@ -37,7 +36,7 @@ from services.tools.targets.base import (
     Prepared,
     Staged,
     StoredArtifact,
-    unless_served,
+    checked_or_refused,
 )
 from services.tools.tool_names import TOOL_NAME_SEPARATOR
 
@@ -84,11 +83,9 @@ class ApiGatewayKind(DescribedInTarget):
         current: dict[str, Any] | None = None,
     ) -> PreparedStage | None:
         prepared, check = checked(call, source, target_name)
-        if prepared is None:
-            raise RequestValidationError(
-                f"the API Gateway source has {len(check.findings)} problem(s)", check.findings
-            )
-        return unless_served(prepared, current)
+        return checked_or_refused(
+            prepared, check.findings, source="API Gateway source", current=current
+        )
 
     def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
         """`validate_spec`'s answer: the operations served and their tools, or the findings."""

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from services.context import Call
+from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 
 
@@ -175,6 +176,23 @@ class DescribedInTarget:
         described = record.copy()
         described["target"] = description
         return described
+
+
+def checked_or_refused(
+    prepared: P | None,
+    findings: list[dict[str, str]],
+    *,
+    source: str,
+    current: dict[str, Any] | None,
+    problems: int | None = None,
+) -> P | None:
+    """A kind's `prepare` answer: 422 with every finding when its checks
+    refused the source (`problems` when more were found than listed), else
+    `unless_served`."""
+    if prepared is None:
+        count = len(findings) if problems is None else problems
+        raise RequestValidationError(f"the {source} has {count} problem(s)", findings)
+    return unless_served(prepared, current)
 
 
 def unless_served(prepared: P, current: dict[str, Any] | None) -> P | None:

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.context import Call
-from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets import stored_document
 from services.tools.targets.base import (
@@ -38,7 +37,7 @@ from services.tools.targets.base import (
     Prepared,
     Staged,
     StoredArtifact,
-    unless_served,
+    checked_or_refused,
 )
 from services.tools.targets.tool_definitions import (
     BASE,
@@ -134,11 +133,7 @@ class LambdaKind(DescribedInTarget, stored_document.StoredDocumentKind):
         current: dict[str, Any] | None = None,
     ) -> PreparedTools | None:
         prepared, check = _checked(call, source, target_name)
-        if prepared is None:
-            raise RequestValidationError(
-                f"the Lambda source has {len(check.findings)} problem(s)", check.findings
-            )
-        return unless_served(prepared, current)
+        return checked_or_refused(prepared, check.findings, source="Lambda source", current=current)
 
     def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
         """`validate_spec`'s answer: the checked tools, or the findings."""

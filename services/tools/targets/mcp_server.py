@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.context import Call
-from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets import stored_document
 from services.tools.targets.base import (
@@ -41,7 +40,7 @@ from services.tools.targets.base import (
     Prepared,
     Staged,
     StoredArtifact,
-    unless_served,
+    checked_or_refused,
 )
 from services.tools.targets.tool_definitions import BASE, Findings, checked_definitions
 from services.tools.tool_names import TOOL_NAME_SEPARATOR
@@ -139,11 +138,9 @@ class McpServerKind(DescribedInTarget, stored_document.StoredDocumentKind):
         current: dict[str, Any] | None = None,
     ) -> PreparedServer | None:
         prepared, check = _checked(call, source, target_name)
-        if prepared is None:
-            raise RequestValidationError(
-                f"the MCP server source has {len(check.findings)} problem(s)", check.findings
-            )
-        return unless_served(prepared, current)
+        return checked_or_refused(
+            prepared, check.findings, source="MCP server source", current=current
+        )
 
     def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
         """`validate_spec`'s answer: the checked server, or the findings."""

@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.context import Call
-from services.errors import RequestValidationError
 from services.records.types import ToolRecord
 from services.tools.targets import stored_document
 from services.tools.targets.base import (
@@ -49,7 +48,7 @@ from services.tools.targets.base import (
     Prepared,
     Staged,
     StoredArtifact,
-    unless_served,
+    checked_or_refused,
 )
 from services.tools.tool_names import TOOL_NAME_SEPARATOR, name_problem
 
@@ -437,12 +436,13 @@ class SmithyKind(DescribedInTarget, stored_document.StoredDocumentKind):
         current: dict[str, Any] | None = None,
     ) -> PreparedModel | None:
         prepared, check = _checked(call, source, target_name)
-        if prepared is None:
-            findings = check.report()
-            raise RequestValidationError(
-                f"the Smithy model has {len(check.findings) + check.dropped} problem(s)", findings
-            )
-        return unless_served(prepared, current)
+        return checked_or_refused(
+            prepared,
+            check.report(),
+            source="Smithy model",
+            current=current,
+            problems=len(check.findings) + check.dropped,
+        )
 
     def inspect(self, call: Call, source: Any, *, target_name: str) -> dict[str, Any]:
         """`validate_spec`'s answer: the service's operations as tools, or the findings."""
