@@ -196,8 +196,18 @@ def _tool_commands(sub: Any) -> None:
     add_tool_commands(tool_sub)
 
 
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated flags, here and in every subcommand (subparsers are
+    made of the root's class): `--api-key SECRET` must be a usage error, not
+    pass for `--api-key-env SECRET` with the secret in argv."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(
+    root = _Parser(
         prog="registry",
         description="AgentCore tool registry: the deployed registry's actions; the local runner",
     )

@@ -9,7 +9,10 @@ Flags are named after the contract's fields. Where the function is:
 AWS credential chain. Who calls: `--actor user:team[:role,...]` or
 `REGISTRY_ACTOR` (trusted mode), `--token` or `REGISTRY_TOKEN` (jwt mode).
 A secret is read from the environment variable a flag names
-(`--api-key-env VAR`), never from the command line, where `ps` shows it.
+(`--api-key-env VAR`, `--client-secret-env VAR`) or, at a terminal, from a
+prompt; never from the command line, where `ps` shows it. A spec file whose
+event would pass Lambda's 6 MB payload is uploaded through
+`create_upload_url` by the client, with a progress bar at a terminal.
 
 Output: a table for lists, the key fields of one record, an error as one
 line on stderr with its code and what to do; `--output json` prints the
@@ -19,21 +22,29 @@ whole envelope. Exit codes: 0 success, 1 an error answer, 2 usage.
 from __future__ import annotations
 
 import argparse
-import base64
+import getpass
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from registry_local.client import MAX_PAYLOAD_BYTES, RegistryClient, parse_actor
+from botocore.exceptions import BotoCoreError
 
-# A spec whose event would pass Lambda's payload quota must go through
-# create_upload_url (not built into this command yet); the margin is the
-# envelope around `data`.
-MAX_EVENT_BYTES = MAX_PAYLOAD_BYTES - 64 * 1024
+from registry_local.client import (
+    MAX_PAYLOAD_BYTES,
+    RegistryClient,
+    RegistryError,
+    parse_actor,
+    request_id_for,
+)
+
 _SHOWN = ("gateway_id", "tool_id", "name", "status", "version", "team", "last_error")
+# What an interrupted command exits with (128 + SIGINT), as shells do.
+_INTERRUPTED = 130
 
 
 def add_root_options(root: argparse.ArgumentParser) -> None:
@@ -52,23 +63,26 @@ def add_gateway_commands(sub: Any) -> None:
     create = cmds.add_parser("create")
     create.add_argument("--name", required=True)
     create.add_argument("--description")
-    create.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
-    create.add_argument("--semantic-search", action="store_true")
-    create.set_defaults(action="create_gateway", data=_gateway_create)
+    _gateway_options(create)
+    create.add_argument("--semantic-search", action="store_true", help="only at create")
+    create.set_defaults(action="create_gateway", data=_gateway_data)
     get = cmds.add_parser("get")
     get.add_argument("--gateway-id", required=True)
     get.set_defaults(action="get_gateway", data=_fields("gateway_id"))
     listing = cmds.add_parser("list")
+    listing.add_argument("--team")
     listing.add_argument("--status")
     listing.add_argument("--limit", type=int)
-    listing.set_defaults(action="list_gateways", data=_fields("status", "limit"))
+    listing.add_argument("--next-token")
+    listing.set_defaults(
+        action="list_gateways", data=_fields("team", "status", "limit", "next_token")
+    )
     update = cmds.add_parser("update")
     update.add_argument("--gateway-id", required=True)
     update.add_argument("--description")
     update.add_argument("--expected-version", type=int)
-    update.set_defaults(
-        action="update_gateway", data=_fields("gateway_id", "description", "expected_version")
-    )
+    _gateway_options(update)
+    update.set_defaults(action="update_gateway", data=_gateway_data)
     delete = cmds.add_parser("delete")
     delete.add_argument("--gateway-id", required=True)
     delete.add_argument("--cascade", action="store_true", help="its tools first, then it")
@@ -79,19 +93,13 @@ def add_gateway_commands(sub: Any) -> None:
 
 def add_tool_commands(tools: Any) -> None:
     """`tool create|get|list|update|delete|sync` beside `tool validate`."""
-    create = tools.add_parser("create", help="a tool from a spec file or URL")
+    create = tools.add_parser("create", help="a tool from a spec (file or URL) or a source")
     create.add_argument("--gateway-id", required=True)
     create.add_argument("--name", required=True)
     create.add_argument("--description")
-    create.add_argument("--spec", required=True, help="a JSON or YAML file, or an https URL")
-    _spec_options(create)
-    create.add_argument(
-        "--credentials", choices=["none", "gateway_iam_role", "api_key"], default=None
-    )
-    create.add_argument("--api-key-env", metavar="VAR", help="the variable holding the API key")
-    create.add_argument("--api-key-header", default="X-API-Key")
-    create.add_argument("--signing-service", help="gateway_iam_role: the SigV4 service")
-    create.set_defaults(action="create_tool", data=_tool_create)
+    _source_options(create, required=True)
+    _credential_options(create)
+    create.set_defaults(action="create_tool", data=_tool_data)
     get = tools.add_parser("get")
     get.add_argument("--tool-id", required=True)
     get.add_argument("--gateway-id")
@@ -101,16 +109,18 @@ def add_tool_commands(tools: Any) -> None:
     listing.add_argument("--status")
     listing.add_argument("--kind")
     listing.add_argument("--limit", type=int)
-    listing.set_defaults(action="list_tools", data=_fields("gateway_id", "status", "kind", "limit"))
-    update = tools.add_parser("update")
+    listing.add_argument("--next-token")
+    listing.set_defaults(
+        action="list_tools", data=_fields("gateway_id", "status", "kind", "limit", "next_token")
+    )
+    update = tools.add_parser("update", help="a new spec, description or credentials")
     update.add_argument("--tool-id", required=True)
     update.add_argument("--gateway-id")
     update.add_argument("--description")
     update.add_argument("--expected-version", type=int)
-    update.set_defaults(
-        action="update_tool",
-        data=_fields("tool_id", "gateway_id", "description", "expected_version"),
-    )
+    _source_options(update, required=False)
+    _credential_options(update)
+    update.set_defaults(action="update_tool", data=_tool_data)
     delete = tools.add_parser("delete")
     delete.add_argument("--tool-id", required=True)
     delete.add_argument("--gateway-id")
@@ -133,10 +143,54 @@ def add_reconcile_command(sub: Any) -> None:
     )
 
 
-def _spec_options(parser: argparse.ArgumentParser) -> None:
+def _gateway_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--authorizer-type", choices=["AWS_IAM", "CUSTOM_JWT", "NONE"])
+    parser.add_argument("--discovery-url", help="CUSTOM_JWT: the OIDC discovery URL")
+    parser.add_argument("--allowed-audience", action="append", metavar="AUDIENCE")
+    parser.add_argument("--allowed-clients", action="append", metavar="CLIENT_ID")
+    parser.add_argument("--kms-key-arn")
+    parser.add_argument("--exception-level", choices=["DEBUG"])
+
+
+def _source_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    where = parser.add_mutually_exclusive_group(required=required)
+    where.add_argument(
+        "--spec",
+        help="an OpenAPI spec: a JSON or YAML file (uploaded when over Lambda's 6 MB "
+        "payload), or an https URL",
+    )
+    where.add_argument(
+        "--source",
+        metavar="JSON|@FILE",
+        help="any source of docs/api.md as JSON (lambda, mcp_server, smithy, api_gateway, ...)",
+    )
     parser.add_argument("--include", action="append", metavar="OPERATION_ID")
     parser.add_argument("--exclude", action="append", metavar="OPERATION_ID")
     parser.add_argument("--on-unsupported", choices=["fail", "exclude"])
+
+
+def _credential_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--credentials", choices=["none", "gateway_iam_role", "api_key", "oauth2"])
+    parser.add_argument("--signing-service", help="gateway_iam_role: the SigV4 `service`")
+    parser.add_argument("--signing-region", help="gateway_iam_role: the SigV4 `region`")
+    parser.add_argument(
+        "--api-key-env", metavar="VAR", help="api_key: the variable holding the key (else a prompt)"
+    )
+    parser.add_argument("--parameter-name", help="api_key: the header or query parameter")
+    parser.add_argument("--location", choices=["HEADER", "QUERY_PARAMETER"])
+    parser.add_argument("--prefix", help="api_key: e.g. Bearer")
+    parser.add_argument("--provider", help="oauth2: CustomOauth2 (default), GithubOauth2, ...")
+    parser.add_argument("--client-id", help="oauth2")
+    parser.add_argument(
+        "--client-secret-env",
+        metavar="VAR",
+        help="oauth2: the variable holding the client secret (else a prompt)",
+    )
+    parser.add_argument("--oauth-discovery-url", help="oauth2: the provider's discovery URL")
+    parser.add_argument("--authorization-endpoint", help="oauth2")
+    parser.add_argument("--token-endpoint", help="oauth2")
+    parser.add_argument("--scope", action="append", metavar="SCOPE", help="oauth2")
 
 
 def _fields(*names: str) -> Callable[[argparse.Namespace], dict[str, Any]]:
@@ -149,62 +203,143 @@ def _fields(*names: str) -> Callable[[argparse.Namespace], dict[str, Any]]:
     return data
 
 
-def _gateway_create(args: argparse.Namespace) -> dict[str, Any]:
-    data = _fields("name", "description", "semantic_search")(args)
+def _gateway_data(args: argparse.Namespace) -> dict[str, Any]:
+    """create_gateway's or update_gateway's data (the parser has the flags of one)."""
+    names = [
+        "gateway_id",
+        "name",
+        "description",
+        "expected_version",
+        "semantic_search",
+        "authorizer_type",
+        "kms_key_arn",
+        "exception_level",
+    ]
+    data = _fields(*(n for n in names if hasattr(args, n)))(args)
     if args.tag:
         pairs = [tag.partition("=") for tag in args.tag]
         if any(not sep for _, sep, _ in pairs):
             raise UsageError("--tag takes KEY=VALUE")
         data["tags"] = {key: value for key, _, value in pairs}
+    authorizer = _fields("discovery_url", "allowed_audience", "allowed_clients")(args)
+    if authorizer:
+        data["authorizer"] = authorizer
     return data
 
 
-def _tool_create(args: argparse.Namespace) -> dict[str, Any]:
-    data = _fields("gateway_id", "name", "description")(args)
-    source: dict[str, Any]
-    if args.spec.startswith("https://"):
-        source = {"type": "url", "url": args.spec}
-    else:
-        path = Path(args.spec)
-        if not path.is_file():
-            raise UsageError(f"no file {args.spec}")
-        raw = path.read_bytes()
-        source = {
-            "type": "file",
-            "filename": path.name,
-            "content_base64": base64.b64encode(raw).decode(),
-        }
-    for flag, field in (
-        ("include", "include_operations"),
-        ("exclude", "exclude_operations"),
-        ("on_unsupported", "on_unsupported"),
-    ):
-        if getattr(args, flag):
-            source[field] = getattr(args, flag)
-    data["source"] = source
+@dataclass
+class SpecFile:
+    """A spec file to send: the client makes it a `file` or an `s3` source
+    (run_command), with these source options."""
+
+    path: Path
+    content: bytes
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _tool_data(args: argparse.Namespace) -> dict[str, Any]:
+    """create_tool's or update_tool's data."""
+    names = ["tool_id", "gateway_id", "name", "description", "expected_version"]
+    data = _fields(*(n for n in names if hasattr(args, n)))(args)
+    source = _source(args)
+    if source is not None:
+        data["source"] = source
     credentials = _credentials(args)
     if credentials is not None:
         data["credentials"] = credentials
     return data
 
 
+def _source(args: argparse.Namespace) -> dict[str, Any] | SpecFile | None:
+    options = {
+        name: value
+        for name, value in (
+            ("include_operations", args.include),
+            ("exclude_operations", args.exclude),
+            ("on_unsupported", args.on_unsupported),
+        )
+        if value
+    }
+    if args.source is not None:
+        source = _json_argument("--source", args.source)
+        if not isinstance(source, dict):
+            raise UsageError("--source takes a JSON object (a source of docs/api.md)")
+        return {**source, **options}
+    if args.spec is None:
+        if options:
+            raise UsageError("--include, --exclude and --on-unsupported go with --spec or --source")
+        return None
+    if args.spec.startswith("https://"):
+        return {"type": "url", "url": args.spec, **options}
+    path = Path(args.spec)
+    if not path.is_file():
+        raise UsageError(f"no file {args.spec}")
+    return SpecFile(path, path.read_bytes(), options)
+
+
+def _json_argument(flag: str, value: str) -> Any:
+    text = value
+    if value.startswith("@"):
+        try:
+            text = Path(value[1:]).read_text()
+        except OSError as exc:
+            raise UsageError(f"{flag}: cannot read {value[1:]}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag} is not JSON: {exc}") from None
+
+
 def _credentials(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.credentials == "api_key":
-        if not args.api_key_env or args.api_key_env not in os.environ:
-            raise UsageError("--credentials api_key reads the key from --api-key-env VAR (set)")
         return {
             "type": "api_key",
-            "api_key": os.environ[args.api_key_env],
-            "parameter_name": args.api_key_header,
+            "api_key": _secret("API key", args.api_key_env, "--api-key-env"),
+            **_fields("parameter_name", "location", "prefix")(args),
         }
+    if args.credentials == "oauth2":
+        if not args.client_id:
+            raise UsageError("--credentials oauth2 needs --client-id")
+        credentials = {
+            "type": "oauth2",
+            "client_id": args.client_id,
+            "client_secret": _secret(
+                "client secret", args.client_secret_env, "--client-secret-env"
+            ),
+            **_fields("provider", "authorization_endpoint", "token_endpoint")(args),
+        }
+        if args.oauth_discovery_url:
+            credentials["discovery_url"] = args.oauth_discovery_url
+        if args.scope:
+            credentials["scopes"] = args.scope
+        return credentials
     if args.credentials == "gateway_iam_role":
         role: dict[str, Any] = {"type": "gateway_iam_role"}
         if args.signing_service:
             role["service"] = args.signing_service
+        if args.signing_region:
+            role["region"] = args.signing_region
         return role
     if args.credentials == "none":
         return {"type": "none"}
     return None
+
+
+def _secret(what: str, variable: str | None, flag: str) -> str:
+    """A secret from the variable a flag names, or typed at a prompt that
+    does not echo it; never a command-line argument."""
+    if variable:
+        value = os.environ.get(variable)
+        if not value:
+            # The name is not repeated: it may be a secret given by mistake.
+            raise UsageError(f"{flag}: the variable it names is not set")
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(f"give {flag} VAR: the {what} is read from that variable")
+    value = getpass.getpass(f"{what}: ")
+    if not value:
+        raise UsageError(f"no {what} given")
+    return value
 
 
 class UsageError(Exception):
@@ -220,29 +355,106 @@ def run_command(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"registry: {exc}", file=sys.stderr)
         return 2
-    event_size = len(json.dumps(data))
-    if event_size > MAX_EVENT_BYTES:
-        print(
-            f"registry: the request is {event_size} bytes, over Lambda's 6 MB payload; upload "
-            "the spec with create_upload_url and use an s3 source",
-            file=sys.stderr,
-        )
-        return 2
+    countdown = Countdown(sys.stderr)
     client = RegistryClient(
         args.function_name,
         endpoint_url=args.endpoint_url,
         region=args.region,
         actor=parse_actor(args.actor),
         token=args.token,
-        on_wait=lambda wait, answer: print(
-            f"registry: {answer.get('status')} {(answer.get('error') or {}).get('code')}: "
-            f"sending the same request again in {wait:.0f}s",
-            file=sys.stderr,
-        ),
+        sleep=countdown,
+        on_wait=countdown.reason,
     )
-    answer = client.call(args.action, data, request_id=args.request_id)
+    # Fixed before anything is sent: an interrupted command is resumed with it.
+    request_id = request_id_for(args.action, args.request_id)
+    try:
+        if isinstance(data.get("source"), SpecFile):
+            spec: SpecFile = data["source"]
+            source = client.file_source(
+                spec.content,
+                spec.path.name,
+                request_id=str(request_id),
+                on_progress=ProgressBar(spec.path.name, sys.stderr),
+            )
+            data["source"] = {**source, **spec.options}
+        event_size = len(json.dumps(data))
+        if event_size > MAX_PAYLOAD_BYTES:
+            print(
+                f"registry: the request is {event_size} bytes, over Lambda's 6 MB payload",
+                file=sys.stderr,
+            )
+            return 2
+        answer = client.call(args.action, data, request_id=request_id)
+    except RegistryError as exc:
+        answer = exc.envelope
+    except KeyboardInterrupt:
+        _resume_hint("interrupted", request_id)
+        return _INTERRUPTED
+    except BotoCoreError as exc:
+        # The function may have done the work: only the same request id is safe.
+        _resume_hint(f"no answer from the function ({type(exc).__name__})", request_id)
+        return 1
     _print(answer, args.output)
     return 0 if answer.get("ok") else 1
+
+
+def _resume_hint(what: str, request_id: str | None) -> None:
+    hint = f"; send the same command with --request-id {request_id}" if request_id else ""
+    print(f"registry: {what}{hint}", file=sys.stderr)
+
+
+class Countdown:
+    """The client's wait before it sends the same request again: a line
+    that counts down at a terminal, one line otherwise."""
+
+    def __init__(self, stream: TextIO, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._stream = stream
+        self._sleep = sleep
+        self._why = "the registry asked to wait"
+
+    def reason(self, _seconds: float, answer: dict[str, Any]) -> None:
+        """The answer that asked for the wait (the client's on_wait)."""
+        self._why = f"{answer.get('status')} {(answer.get('error') or {}).get('code')}"
+
+    def __call__(self, seconds: float) -> None:
+        message = f"registry: {self._why}: sending the same request again in"
+        if not self._stream.isatty():
+            print(f"{message} {seconds:.0f}s", file=self._stream)
+            self._sleep(seconds)
+            return
+        left = seconds
+        while left > 0:
+            self._stream.write(f"\r{message} {left:.0f}s ")
+            self._stream.flush()
+            step = min(1.0, left)
+            self._sleep(step)
+            left -= step
+        self._stream.write("\n")
+
+
+class ProgressBar:
+    """An upload's progress: a bar at a terminal, one line at the end otherwise."""
+
+    def __init__(self, name: str, stream: TextIO) -> None:
+        self._name = name
+        self._stream = stream
+        self._shown = -1
+
+    def __call__(self, sent: int, total: int) -> None:
+        percent = sent * 100 // total
+        done = sent == total
+        if self._stream.isatty() and percent != self._shown:
+            filled = percent * 30 // 100
+            self._stream.write(
+                f"\rregistry: uploading {self._name} [{'#' * filled:<30}] {percent:3d}% "
+                f"of {total / 1e6:.1f} MB"
+            )
+            self._stream.flush()
+            if done:
+                self._stream.write("\n")
+        elif done:
+            print(f"registry: uploaded {self._name} ({total / 1e6:.1f} MB)", file=self._stream)
+        self._shown = percent
 
 
 def _print(answer: dict[str, Any], output: str) -> None:

@@ -1,27 +1,61 @@
-"""`registry gateway|tool|reconcile ...` (issue 14, points 1-3) against the
-real handler behind `registry local serve` and a real moto_server: each
-command does what its help says, prints people's output or the envelope,
-exits 0/1/2, and keeps secrets out of argv and output."""
+"""`registry gateway|tool|reconcile ...` (issue 14, points 1-3 and 7)
+against the real handler behind `registry local serve` and a real
+moto_server: each command does what its help says, prints people's output
+or the envelope, exits 0/1/2, uploads a spec over Lambda's 6 MB payload by
+itself, resumes an interrupted command with its request id, and keeps
+secrets out of argv and output."""
 
 from __future__ import annotations
 
 import json
+import re
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from registry_local import cli
+from registry_local.client import RegistryClient
 from registry_local.serve import LambdaInvokeServer
-from tests.support import PETS, Registry, targets, tool_record
+from registry_local.uploads import UploadFailed, post_upload
+from tests.support import CANARY_SECRET, PETS, Registry, spec_keys, targets, tool_record
 
 ALICE = "alice@example.com:payments"
 
 
 @pytest.fixture
-def endpoint(server_env: dict[str, str]) -> Iterator[str]:
+def endpoint(
+    server_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    # The commands remember uploads in the user's state directory: this test's.
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     with LambdaInvokeServer("registry") as server:
         yield server.endpoint_url
+
+
+def big_pets(path: Path) -> Path:
+    """PETS in a file over Lambda's 6 MB payload once base64-encoded, as
+    specs with long prose are (the text is what makes it big, so
+    validating it stays quick)."""
+    spec = json.loads(json.dumps(PETS))
+    spec["info"]["description"] = "The pets API. " * 350_000
+    path.write_text(json.dumps(spec))
+    assert path.stat().st_size * 4 / 3 > 6 * 1024 * 1024
+    return path
+
+
+def make_gateway(endpoint: str, capsys: pytest.CaptureFixture[str], name: str) -> dict[str, Any]:
+    code, out, _ = registry_cmd(endpoint, capsys, "gateway", "create", "--name", name)
+    assert code == 0, out
+    gateway: dict[str, Any] = json.loads(out)["data"]
+    return gateway
+
+
+def uploads(registry: Registry) -> list[str]:
+    return [key for key in spec_keys(registry) if key.startswith("uploads/")]
 
 
 def registry_cmd(
@@ -171,3 +205,201 @@ def test_usage_errors_exit_two(
     with pytest.raises(SystemExit) as info:
         cli.main(["gateway", "frobnicate"])
     assert info.value.code == 2
+
+
+def test_a_spec_over_six_megabytes_is_uploaded_by_itself(
+    endpoint: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = make_gateway(endpoint, capsys, "big-specs")
+    spec = big_pets(tmp_path / "big-pets.json")
+    code, out, err = registry_cmd(
+        endpoint,
+        capsys,
+        "tool",
+        "create",
+        "--gateway-id",
+        gateway["gateway_id"],
+        "--name",
+        "pets",
+        "--spec",
+        str(spec),
+        "--include",
+        "listPets",
+    )
+    assert code == 0, err
+    assert re.search(r"^registry: uploaded big-pets\.json \(4\.\d MB\)$", err, re.MULTILINE)
+    tool = json.loads(out)["data"]
+    # One upload, under the team's prefix, read back as the tool's source.
+    (key,) = uploads(registry)
+    assert key.startswith("uploads/payments/")
+    assert key.endswith("/big-pets.json")
+    record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["status"] == "ACTIVE"
+    assert record["spec"]["source"]["type"] == "s3"
+    assert record["spec"]["operations"] == ["listPets"]
+    assert record["spec"]["s3_key"] in spec_keys(registry)
+    assert [t["targetId"] for t in targets(registry, gateway)] == [record["agentcore"]["target_id"]]
+
+
+def test_an_interrupted_upload_command_resumes_with_its_request_id(
+    endpoint: str,
+    registry: Registry,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    gateway = make_gateway(endpoint, capsys, "resumed")
+    spec = big_pets(tmp_path / "big-pets.json")
+    argv = ["tool", "create", "--gateway-id", gateway["gateway_id"], "--name", "pets"]
+    argv += ["--spec", str(spec)]
+    real_invoke = RegistryClient._invoke
+
+    def lost_answer(self: RegistryClient, event: dict[str, Any]) -> dict[str, Any]:
+        answer = real_invoke(self, event)
+        if event["action"] == "create_tool":
+            # The function did the work; the caller never read the answer.
+            raise KeyboardInterrupt
+        return answer
+
+    monkeypatch.setattr(RegistryClient, "_invoke", lost_answer)
+    code, _, err = registry_cmd(endpoint, capsys, *argv)
+    assert code == 130
+    hint = re.search(r"interrupted; send the same command with --request-id (\S+)$", err)
+    assert hint is not None, err
+    (created,) = registry.runtime.agentcore.list_gateway_targets(
+        gatewayIdentifier=gateway["agentcore"]["gateway_id"]
+    )["items"]
+    monkeypatch.setattr(RegistryClient, "_invoke", real_invoke)
+
+    code, out, err = registry_cmd(endpoint, capsys, "--request-id", hint.group(1), *argv)
+    assert code == 0, err
+    # The same request: no second upload, the first answer replayed, one target.
+    assert "uploaded" not in err
+    assert len(uploads(registry)) == 1
+    answer = json.loads(out)
+    assert answer["request_id"] == hint.group(1)
+    record = tool_record(registry, answer["data"]["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["agentcore"]["target_id"] == created["targetId"]
+    assert len(targets(registry, gateway)) == 1
+
+
+def test_tool_update_sends_a_new_spec_and_a_source_takes_any_kind(
+    endpoint: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = make_gateway(endpoint, capsys, "kinds")
+    spec = tmp_path / "pets.yaml"
+    spec.write_text(json.dumps(PETS))
+    base = ["--gateway-id", gateway["gateway_id"]]
+    code, out, err = registry_cmd(
+        endpoint, capsys, "tool", "create", *base, "--name", "pets", "--spec", str(spec)
+    )
+    assert code == 0, err
+    tool = json.loads(out)["data"]
+    code, out, err = registry_cmd(
+        endpoint,
+        capsys,
+        "tool",
+        "update",
+        "--tool-id",
+        tool["tool_id"],
+        *base,
+        "--spec",
+        str(spec),
+        "--exclude",
+        "getPet",
+        "--expected-version",
+        str(tool["version"]),
+    )
+    assert code == 0, err
+    record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["version"] > tool["version"]
+    assert record["spec"]["operations"] == ["listPets"]
+    mcp = json.dumps(
+        {"type": "mcp_server", "endpoint": "https://mcp.example.com/mcp", "listing_mode": "DYNAMIC"}
+    )
+    code, out, err = registry_cmd(
+        endpoint, capsys, "tool", "create", *base, "--name", "docs", "--source", mcp
+    )
+    assert code == 0, err
+    record = tool_record(registry, json.loads(out)["data"]["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["target"]["endpoint"] == "https://mcp.example.com/mcp"
+    assert len(targets(registry, gateway)) == 2
+
+
+def test_oauth2_and_gateway_flags_reach_the_records_and_the_secret_nowhere(
+    endpoint: str,
+    registry: Registry,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code, out, err = registry_cmd(
+        endpoint,
+        capsys,
+        "gateway",
+        "create",
+        "--name",
+        "jwt-gateway",
+        "--authorizer-type",
+        "CUSTOM_JWT",
+        "--discovery-url",
+        "https://idp.example.com/.well-known/openid-configuration",
+        "--allowed-audience",
+        "agents",
+        "--exception-level",
+        "DEBUG",
+    )
+    assert code == 0, err
+    gateway = json.loads(out)["data"]
+    stored = registry.gateway_record(gateway["gateway_id"])
+    assert stored is not None
+    assert stored["authorizer"]["allowed_audience"] == ["agents"]
+    configured = registry.agentcore_gateway(gateway["agentcore"]["gateway_id"])
+    assert configured["authorizerType"] == "CUSTOM_JWT"
+    spec = tmp_path / "pets.json"
+    spec.write_text(json.dumps(PETS))
+    monkeypatch.setenv("PETS_SECRET", CANARY_SECRET)
+    argv = ["tool", "create", "--gateway-id", gateway["gateway_id"], "--name", "pets"]
+    argv += ["--spec", str(spec), "--credentials", "oauth2", "--client-id", "registry-client"]
+    argv += ["--client-secret-env", "PETS_SECRET", "--token-endpoint", "https://idp.example.com/t"]
+    argv += ["--authorization-endpoint", "https://idp.example.com/a", "--scope", "pets.read"]
+    code, out, err = registry_cmd(endpoint, capsys, *argv)
+    assert code == 0, err
+    credentials = json.loads(out)["data"]["credentials"]
+    assert (credentials["type"], credentials["scopes"]) == ("oauth2", ["pets.read"])
+    assert CANARY_SECRET not in out + err + " ".join(argv)
+
+
+class _S3Refusal(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"<Error><Code>EntityTooLarge</Code><Message>too big</Message></Error>"
+        self.send_response(400)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_s3() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), _S3Refusal)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/bucket"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_upload_s3_refuses_says_why(refusing_s3: str) -> None:
+    upload = {"url": refusing_s3, "fields": {"key": "uploads/payments/u/s.json"}}
+    with pytest.raises(UploadFailed, match=r"^S3 refused the upload: 400 EntityTooLarge$"):
+        post_upload(upload, b"{}", "s.json")
+    with pytest.raises(UploadFailed, match="did not reach S3: ConnectionError"):
+        post_upload({**upload, "url": "http://127.0.0.1:9/bucket"}, b"{}", "s.json")
