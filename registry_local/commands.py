@@ -136,11 +136,15 @@ def add_tool_commands(tools: Any) -> None:
 def add_reconcile_command(sub: Any) -> None:
     reconcile = sub.add_parser("reconcile", help="compare the records with AgentCore")
     reconcile.add_argument("--apply", action="store_true", help="repair (an admin's run)")
-    reconcile.set_defaults(
-        action="reconcile",
-        data=lambda args: {"dry_run": not args.apply},
-        func=run_command,
-    )
+    reconcile.add_argument("--delete-orphans", action="store_true", help="with --apply")
+    reconcile.add_argument("--older-than-seconds", type=int)
+    reconcile.add_argument("--next-token", help="go on from where a run stopped")
+    reconcile.set_defaults(action="reconcile", data=_reconcile_data, func=run_command)
+
+
+def _reconcile_data(args: argparse.Namespace) -> dict[str, Any]:
+    data = _fields("delete_orphans", "older_than_seconds", "next_token")(args)
+    return {"dry_run": not args.apply, **data}
 
 
 def _gateway_options(parser: argparse.ArgumentParser) -> None:
@@ -475,6 +479,9 @@ def _print(answer: dict[str, Any], output: str) -> None:
         )
         return
     data = answer.get("data") or {}
+    if "findings" in data:
+        _report(data)
+        return
     items = data.get("items") if isinstance(data, dict) else None
     if items is not None:
         _table(items)
@@ -484,6 +491,23 @@ def _print(answer: dict[str, Any], output: str) -> None:
     for key in _SHOWN:
         if key in data:
             print(f"{key}: {data[key]}")
+
+
+def _report(report: dict[str, Any]) -> None:
+    """reconcile's answer: its counts, then a line per finding."""
+    counts = report.get("counts") or {}
+    print(
+        ("dry run: " if report.get("dry_run") else "")
+        + ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
+    )
+    for finding in report["findings"]:
+        done = "done" if finding.get("done") else "not done"
+        print(
+            f"{finding.get('finding')} {finding.get('kind')} {finding.get('id')}: "
+            f"{finding.get('action')} ({done}) {finding.get('detail') or ''}".rstrip()
+        )
+    if report.get("next_token"):
+        print(f"(stopped before the end: --next-token {report['next_token']})")
 
 
 def _table(items: list[dict[str, Any]]) -> None:

@@ -403,3 +403,51 @@ def test_an_upload_s3_refuses_says_why(refusing_s3: str) -> None:
         post_upload(upload, b"{}", "s.json")
     with pytest.raises(UploadFailed, match="did not reach S3: ConnectionError"):
         post_upload({**upload, "url": "http://127.0.0.1:9/bucket"}, b"{}", "s.json")
+
+
+def test_every_other_command_does_what_its_help_says(
+    endpoint: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = make_gateway(endpoint, capsys, "every-command")
+    gateway_id = ["--gateway-id", gateway["gateway_id"]]
+    code, out, _ = registry_cmd(endpoint, capsys, "gateway", "list", output="table")
+    assert code == 0
+    assert [line.split()[:3] for line in out.splitlines()[1:]] == [
+        [gateway["gateway_id"], "every-command", "ACTIVE"]
+    ]
+    code, out, err = registry_cmd(
+        endpoint, capsys, "gateway", "update", *gateway_id, "--description", "for agents"
+    )
+    assert code == 0, err
+    stored = registry.gateway_record(gateway["gateway_id"])
+    assert stored is not None
+    assert stored["description"] == "for agents"
+    mcp = json.dumps({"type": "mcp_server", "endpoint": "https://mcp.example.com/mcp"})
+    code, out, err = registry_cmd(
+        endpoint, capsys, "tool", "create", *gateway_id, "--name", "docs", "--source", mcp
+    )
+    assert code == 0, err
+    tool_id = ["--tool-id", json.loads(out)["data"]["tool_id"]]
+    code, out, _ = registry_cmd(endpoint, capsys, "tool", "get", *tool_id, output="table")
+    assert code == 0
+    assert "status: ACTIVE" in out.splitlines()
+    code, out, err = registry_cmd(endpoint, capsys, "tool", "sync", *tool_id, *gateway_id)
+    assert code == 0, err
+    record = tool_record(registry, tool_id[1], gateway["gateway_id"])
+    assert record is not None
+    assert record["agentcore"]["last_synchronized_at"]
+    code, out, _ = registry_cmd(endpoint, capsys, "reconcile", output="table")
+    assert code == 0
+    assert out.splitlines()[0].startswith("dry run: ")
+    # (`in-step` counts tools: services/reconcile.py.)
+    assert out.splitlines() == ["dry run: in-step 1"]
+    code, out, err = registry_cmd(endpoint, capsys, "tool", "delete", *tool_id, *gateway_id)
+    assert code == 0, err
+    record = tool_record(registry, tool_id[1], gateway["gateway_id"])
+    assert record is not None
+    assert record["status"] == "DELETED"
+    assert targets(registry, gateway) == []
+    # Repairs need an admin: alice's --apply is refused and nothing is looked at.
+    code, _, err = registry_cmd(endpoint, capsys, "reconcile", "--apply", output="table")
+    assert code == 1
+    assert err.splitlines()[-1].startswith("error Forbidden (403)")

@@ -173,3 +173,29 @@ def test_the_memory_lives_in_the_users_state_directory(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     UploadMemory().remember("req-1", b"spec", "k")
     assert (tmp_path / "registry" / "uploads.json").is_file()
+
+
+def test_a_reconcile_report_is_its_counts_then_a_line_per_finding(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = {
+        "dry_run": False,
+        "counts": {"drift": 1, "in-step": 4, "repaired": 0},
+        "findings": [
+            {
+                "kind": "tool",
+                "id": "tl-1",
+                "finding": "drift",
+                "action": "report",
+                "done": False,
+                "detail": "the target serves another spec",
+            }
+        ],
+        "next_token": "abc",
+    }
+    commands._print({"ok": True, "status": 200, "data": report}, "table")
+    assert capsys.readouterr().out.splitlines() == [
+        "drift 1, in-step 4, repaired 0",
+        "drift tool tl-1: report (not done) the target serves another spec",
+        "(stopped before the end: --next-token abc)",
+    ]
