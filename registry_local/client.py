@@ -40,7 +40,14 @@ from registry_local.uploads import Progress, UploadFailed, UploadMemory, post_up
 
 # The actions that read only: they carry no request id and no actor (CONTRACT.md).
 READ_ACTIONS = frozenset(
-    {"get_gateway", "list_gateways", "get_tool", "list_tools", "validate_spec"}
+    {
+        "get_gateway",
+        "list_gateways",
+        "get_tool",
+        "list_tools",
+        "list_tool_versions",
+        "validate_spec",
+    }
 )
 # Not a mutation either (no ledger entry), but it needs the actor: the key is the team's.
 _NO_REQUEST_ID = READ_ACTIONS | {"create_upload_url"}

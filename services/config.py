@@ -60,6 +60,9 @@ class Settings(BaseModel):
         default=None, alias="AUTH_SCHEDULE_ACTOR", min_length=1, max_length=256
     )
 
+    # How many spec versions a tool keeps (services/tools/spec_versions.py).
+    tool_version_retention: int = Field(default=20, ge=1, le=1000, alias="TOOL_VERSION_RETENTION")
+
     @field_validator("auth_audiences", mode="before")
     @classmethod
     def _split_audiences(cls, value: object) -> object:
@@ -116,6 +119,7 @@ ENVIRONMENT_VARIABLES = (
     "AUTH_TEAMS_CLAIM",
     "AUTH_ADMIN_GROUP",
     "AUTH_SCHEDULE_ACTOR",
+    "TOOL_VERSION_RETENTION",
 )
 
 

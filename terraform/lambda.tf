@@ -58,6 +58,8 @@ resource "aws_lambda_function" "this" {
       AUTH_TEAMS_CLAIM        = var.auth_teams_claim
       AUTH_ADMIN_GROUP        = var.auth_admin_group
       AUTH_SCHEDULE_ACTOR     = var.auth_mode == "jwt" && var.reconcile_schedule_enabled ? var.reconcile_schedule_user : ""
+      # How many spec versions each tool keeps (services/tools/spec_versions.py).
+      TOOL_VERSION_RETENTION = tostring(var.tool_version_retention)
     }
   }
 

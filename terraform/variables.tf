@@ -247,3 +247,14 @@ variable "api_gateway_target_rest_api_ids" {
     error_message = "api_gateway_target_rest_api_ids: each entry must be a REST API id (10 lowercase letters and digits); `*` and ARNs are refused."
   }
 }
+
+variable "tool_version_retention" {
+  description = "How many spec versions each OpenAPI tool keeps (list_tool_versions, rollback_tool); older versions and the spec objects no kept version uses are removed. The function reads it as TOOL_VERSION_RETENTION."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.tool_version_retention >= 1 && var.tool_version_retention <= 1000 && floor(var.tool_version_retention) == var.tool_version_retention
+    error_message = "tool_version_retention must be a whole number from 1 to 1000."
+  }
+}

@@ -92,6 +92,14 @@ def make_gateway_and_tool(ctx: Ctx) -> None:
     ctx.tool = response["data"]
 
 
+def make_gateway_and_updated_tool(ctx: Ctx) -> None:
+    """A tool with two spec versions: the second published, the first kept."""
+    make_gateway_and_tool(ctx)
+    response = ctx.registry.invoke(event("update_tool", update_tool(ctx)))
+    assert response["status"] == 200, response
+    ctx.tool = response["data"]
+
+
 def make_gateway_and_lambda_tool(ctx: Ctx) -> None:
     make_gateway(ctx)
     response = ctx.registry.invoke(event("create_tool", create_tool_lambda(ctx)))
@@ -175,6 +183,11 @@ def update_tool(ctx: Ctx) -> dict[str, Any]:
 
 def delete_tool(ctx: Ctx) -> dict[str, Any]:
     return {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
+
+
+def rollback_tool(ctx: Ctx) -> dict[str, Any]:
+    # Version 1's spec published again (issue 15): its kept object.
+    return {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"], "version": 1}
 
 
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:pets-tools"
@@ -425,9 +438,9 @@ class Flow:
     @property
     def kind(self) -> str:  # create, update, delete
         verb = self.action.split("_", 1)[0]
-        # sync_tool takes the record as an update does (a pending change
-        # under a lease), and fails or pauses as one.
-        return "update" if verb == "sync" else verb
+        # sync_tool and rollback_tool take the record as an update does (a
+        # pending change under a lease), and fail or pause as one.
+        return "update" if verb in ("sync", "rollback") else verb
 
     @property
     def subject(self) -> str:  # gateway, tool
@@ -584,9 +597,26 @@ FLOWS: dict[str, Flow] = {
             f"{AGENTCORE}.UpdateApiKeyCredentialProvider",
             f"{AGENTCORE}.UpdateGatewayTarget",
             f"{AGENTCORE}.GetGatewayTarget",
-            _TRANSACT,  # the change applied, ledger completed
-            f"{S3}.DeleteObject",  # the replaced spec
+            # The change applied, version 2 written, ledger completed; the
+            # replaced spec stays: it is version 1.
+            _TRANSACT,
         ),
+    ),
+    "rollback_tool": Flow(
+        "rollback_tool",
+        make_gateway_and_updated_tool,
+        rollback_tool,
+        (
+            _GET_ITEM,  # the record
+            _GET_ITEM,  # the version
+            f"{S3}.GetObject",  # its object, checked against its sha256
+            _TRANSACT,  # lease + pending change, ledger
+            f"{S3}.PutObject",  # the same object again (stored by content)
+            f"{AGENTCORE}.UpdateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # version 3 published, ledger completed
+        ),
+        first_write=3,
     ),
     "delete_tool": Flow(
         "delete_tool",

@@ -13,6 +13,8 @@ gateways table, partition key `gateway_id`:
 tools table, partition key `tool_id`, sort key `gateway_id`:
   - tool records, GSI `gateway-index` (gateway_id, created_at)
   - tool name claims     tool_id = "name#<gateway_id>#<tool name>"
+  - spec versions        tool_id = "version#<tool_id>", gateway_id = "v#<8 digits>"
+                         (services/tools/spec_versions.py)
 
 Reads of a record are strongly consistent: a flow decides from what it read.
 
@@ -23,7 +25,8 @@ and they say it with a `cast`, checking nothing at run time. That is safe
 because of where they read: every item under a record's key, and every item
 in the indexes they query, was written by the flows (create_gateway,
 create_tool, then lifecycle.transition), which write those shapes; name
-claims and ledger items live under other keys (`name#...`, `request#...`)
+claims, ledger items and spec versions live under other keys (`name#...`,
+`request#...`, `version#...`)
 and carry no `created_at`, so no index holds them.
 """
 
@@ -283,6 +286,27 @@ class RecordStore:
             also=of_kind if kind else None,
         )
         return cast("list[ToolRecord]", items), token
+
+    def versions_page(
+        self, table: str, partition: str, *, before: str, limit: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """A tool's spec versions (services/tools/spec_versions.py) whose sort
+        key is below `before`, newest first; and whether more remain."""
+        expr = dynamo.Expression()
+        request: dict[str, Any] = {
+            "TableName": table,
+            "KeyConditionExpression": f"{expr.name('tool_id')} = {expr.value(partition)} AND "
+            f"{expr.name('gateway_id')} < {expr.value(before)}",
+            "Limit": limit,
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+        }
+        try:
+            response = self.client.query(**expr.apply(request))
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "DynamoDB") from None
+        items = [dynamo.deserialize(i) for i in response.get("Items", [])]
+        return items, "LastEvaluatedKey" in response
 
     def gateway_page(
         self, *, limit: int, start_key: dict[str, Any] | None

@@ -135,6 +135,10 @@ class ToolRecord(RecordBase):
     target: NotRequired[dict[str, Any]]
     # The names of the tools the target serves (absent on older records).
     tools: NotRequired[list[str]]
+    # An OpenAPI tool's current spec version and the kept versions' objects
+    # (services/tools/spec_versions.py; absent before its first version).
+    spec_version: NotRequired[int]
+    spec_versions: NotRequired[list[dict[str, Any]]]
 
 
 def gateway_agentcore_id(record: GatewayRecord | None) -> str | None:

@@ -84,6 +84,22 @@ class S3Service:
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "S3") from None
 
+    def read(self, key: str, max_bytes: int) -> bytes | None:
+        """A stored object (a published spec), or None when it is gone."""
+        try:
+            body: bytes = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read(
+                max_bytes + 1
+            )
+        except ClientError as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise translate(exc, "S3") from None
+        except BotoCoreError as exc:
+            raise translate(exc, "S3") from None
+        if len(body) > max_bytes:
+            raise PayloadTooLargeError(f"the object is over the {max_bytes}-byte limit")
+        return body
+
     def read_upload(self, key: str, max_bytes: int) -> bytes:
         """An uploaded spec, refused past `max_bytes` before it is read."""
         try:

@@ -319,6 +319,9 @@ class UpdateToolData(StrictModel):
     source: SpecSource | None = None
     credentials: Credentials | None = None
     metadata: Metadata = None
+    # A new spec whose diff from the current one is breaking is refused
+    # (409 BreakingChange) unless this says it is meant (issue 15).
+    allow_breaking: bool = False
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdateToolData:
@@ -345,6 +348,21 @@ class DeleteToolData(StrictModel):
 class ValidateSpecData(StrictModel):
     source: SpecSource
     target_name: ToolName = "tool"
+
+
+class ListToolVersionsData(StrictModel):
+    tool_id: ToolId
+    gateway_id: GatewayId | None = None
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    next_token: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class RollbackToolData(StrictModel):
+    tool_id: ToolId
+    gateway_id: GatewayId | None = None
+    version: Annotated[int, Field(ge=1)]
+    expected_version: Annotated[int, Field(ge=1)] | None = None
+    allow_breaking: bool = False
 
 
 class CreateUploadUrlData(StrictModel):

@@ -28,6 +28,7 @@ nothing outside this flow should call.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from services.context import Call
@@ -65,7 +66,7 @@ from services.records.types import (
     gateway_agentcore_id,
     target_address,
 )
-from services.tools import targets, tools_service
+from services.tools import spec_versions, targets, tools_service
 from services.tools.models import (
     MAX_TARGETS_PER_GATEWAY,
     CreateToolData,
@@ -75,6 +76,7 @@ from services.tools.models import (
     UpdateToolData,
 )
 from services.tools.targets import Prepared, TargetKind
+from services.tools.targets.openapi import OPENAPI
 
 _SECRET_KINDS = ("api_key", "oauth2")
 
@@ -178,16 +180,21 @@ def _find_tool(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord |
     return store.find_tool(tool_id)
 
 
-def load_tool(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord:
+def load_tool(
+    call: Call, tool_id: str, gateway_id: str | None, *, deleted_ok: bool = False
+) -> ToolRecord:
     record = _find_tool(call, tool_id, gateway_id)
-    if record is None or record.get("status") == "DELETED":
+    if record is None or (record.get("status") == "DELETED" and not deleted_ok):
         raise NotFoundError(f"no tool {tool_id}")
     return record
 
 
-def _resume_with(data: Any) -> lifecycle.Resume[ToolRecord]:
+def _resume_with(
+    data: Any, prepare: Callable[[ToolRecord], Prepared | None] | None = None
+) -> lifecycle.Resume[ToolRecord]:
     """A resume that can finish the work: the replayed request's data
-    carries the spec and the secrets the record does not keep."""
+    carries the spec and the secrets the record does not keep (an update's
+    spec is loaded again with `prepare`, by default from its source)."""
 
     def resume(call: Call, taken: ToolRecord) -> Result:
         status = taken.get("status")
@@ -199,7 +206,8 @@ def _resume_with(data: Any) -> lifecycle.Resume[ToolRecord]:
             assert prepared is not None  # noqa: S101 - without `current` there is always one
             return _drive_create(call, taken, prepared, data.credentials, resumed=True)
         if taken.get("pending") is not None and isinstance(data, UpdateToolData):
-            return _drive_update(call, taken, _prepare_update(call, taken, data), data.credentials)
+            loaded = prepare(taken) if prepare else _prepare_update(call, taken, data)
+            return _drive_update(call, taken, loaded, data.credentials)
         released = _transition(call, taken, outcome="resumed-nothing-to-do", remove=("lease",))
         return Result(200, public_view(released))
 
@@ -281,6 +289,7 @@ def _adopt_or_fail(call: Call, record: ToolRecord) -> Result:
                         provider_arn=held[member].get("providerArn"),
                         provider_name=provider_name(record["tool_id"]),
                     )
+        version = _publication(call, record, kind, staged.description, action="create")
         final = _transition(
             call,
             record,
@@ -292,10 +301,11 @@ def _adopt_or_fail(call: Call, record: ToolRecord) -> Result:
                 "agentcore": tools_service.summarize(target, gateway_ac),
                 "synced_at": call.now_iso(),
                 "last_error": None,
+                **version.fields,
             },
             remove=("lease",),
             expect=Condition().equals("lease.request_id", call.rid),
-            extra=(ledger.complete(call, lifecycle.ledger_table(call), 201),),
+            extra=(ledger.complete(call, lifecycle.ledger_table(call), 201), *version.extra),
         )
         return Result(201, public_view(final))
     made: dict[str, Any] = {
@@ -316,6 +326,22 @@ def _adopt_or_fail(call: Call, record: ToolRecord) -> Result:
     _fail_create(call, record, lost, "reconcile", made=made, gateway_ac=gateway_ac)
     failed = call.runtime.records.get_tool(record["tool_id"], record["gateway_id"]) or record
     return Result(200, public_view(failed))
+
+
+def _publication(
+    call: Call,
+    record: ToolRecord,
+    kind: TargetKind,
+    description: dict[str, Any],
+    *,
+    action: str,
+    diff: dict[str, Any] | None = None,
+) -> spec_versions.Publication:
+    """The version a published spec becomes (OpenAPI tools; the other kinds
+    keep no versions: nothing is added to their final write)."""
+    if kind is not OPENAPI:
+        return spec_versions.Publication(number=0, fields={}, extra=())
+    return spec_versions.publish(call, record, description, action=action, diff=diff)
 
 
 # ---------------------------------------------------------------- create
@@ -460,6 +486,7 @@ def _drive_create(
     agentcore = tools_service.summarize(settled, gateway_ac)
     status = settled.get("status")
     if status == "READY":
+        version = _publication(call, record, kind, staged.description, action="create")
         final = _transition(
             call,
             record,
@@ -471,10 +498,11 @@ def _drive_create(
                 "agentcore": agentcore,
                 "synced_at": call.now_iso(),
                 "last_error": None,
+                **version.fields,
             },
             remove=("lease",),
             expect=Condition().equals("lease.request_id", call.rid),
-            extra=(ledger.complete(call, lifecycle.ledger_table(call), 201),),
+            extra=(ledger.complete(call, lifecycle.ledger_table(call), 201), *version.extra),
         )
         return Result(201, public_view(final))
     if status in tools_service.SETTLED:
@@ -625,16 +653,27 @@ def _prepare_update(call: Call, record: ToolRecord, data: UpdateToolData) -> Pre
     )
 
 
-def update_tool(call: Call, data: UpdateToolData) -> Result:
-    record = load_tool(call, data.tool_id, data.gateway_id)
+def update_tool(
+    call: Call,
+    data: UpdateToolData,
+    *,
+    action: str = "update",
+    prepare: Callable[[ToolRecord], Prepared | None] | None = None,
+    record: ToolRecord | None = None,
+) -> Result:
+    """An update; also the flow of what publishes a spec like one (a
+    rollback: `action`, and `prepare`, which loads the spec to publish
+    instead of `data.source`, on the first try and on a resume)."""
+    record = record or load_tool(call, data.tool_id, data.gateway_id)
     authorize(call, TOOL, record)
     kind = targets.for_record(record)
     _allow_credentials(kind, data.credentials, dict(record["credentials"] or {}))
     prepared: list[Prepared | None] = [None]
+    load = prepare or (lambda current: _prepare_update(call, current, data))
 
     def pending() -> dict[str, Any]:
         # After the state checks: a new spec is loaded and validated here.
-        prepared[0] = _prepare_update(call, record, data)
+        prepared[0] = load(record)
         changes: dict[str, Any] = {}
         if data.description is not None:
             changes["description"] = data.description
@@ -644,6 +683,8 @@ def update_tool(call: Call, data: UpdateToolData) -> Result:
         if checked is not None and checked.changes(kind.description(record)):
             changes[kind.attribute] = checked.describe()
             changes["tools"] = list(checked.tools)
+            # The version it becomes, written with the update's last write.
+            changes["publication"] = {"action": action, "diff": None}
         if data.credentials is not None:
             changes["credentials"] = describe(data.credentials, None, None)
         return changes
@@ -654,7 +695,7 @@ def update_tool(call: Call, data: UpdateToolData) -> Result:
         record,
         expected_version=data.expected_version,
         pending=pending,
-        resume=_resume_with(data),
+        resume=_resume_with(data, load),
     )
     if isinstance(started, Result):
         return started
@@ -719,7 +760,46 @@ def _drive_update(
             _cleanup(call, record, {"artifacts": fresh}, gateway_ac)
         lifecycle.fail_update(call, TOOL, record, exc, step)
         raise
+    return _finish_update(
+        call,
+        record,
+        prepared,
+        serves=serves,
+        described=described,
+        agentcore=agentcore,
+        new_artifacts=new_artifacts,
+    )
+
+
+def _finish_update(
+    call: Call,
+    record: ToolRecord,
+    prepared: Prepared | None,
+    *,
+    serves: dict[str, Any],
+    described: dict[str, Any],
+    agentcore: Any,
+    new_artifacts: tuple[str, ...],
+) -> Result:
+    """The update's last write (with the spec version it publishes), then
+    the removal of what it replaced."""
+    kind = targets.for_record(record)
+    pending = dict(record.get("pending") or {})
     old = dict(record["credentials"] or {})
+    publishing = pending.get("publication")
+    version = (
+        _publication(
+            call,
+            record,
+            kind,
+            serves,
+            action=publishing["action"],
+            diff=publishing.get("diff"),
+        )
+        if publishing and kind.attribute in pending
+        else spec_versions.Publication(number=0, fields={}, extra=())
+    )
+    unchanged = (kind.attribute, "credentials", "publication")
     result = lifecycle.finish(
         call,
         TOOL,
@@ -727,24 +807,30 @@ def _drive_update(
         outcome="update-succeeded",
         status_code=200,
         set_={
-            **{k: v for k, v in pending.items() if k not in (kind.attribute, "credentials")},
+            **{k: v for k, v in pending.items() if k not in unchanged},
             kind.attribute: serves,
             "credentials": described,
             "agentcore": agentcore,
+            **version.fields,
         },
         remove=("lease", "pending"),
+        extra=version.extra,
     )
     # What the update replaced, once nothing points at it any more.
     leftovers: dict[str, Any] = {}
     if kind.attribute in pending and prepared is not None:
         # What the old description used and the new one does not (an MCP
-        # server dropping its static list stages nothing new).
+        # server dropping its static list stages nothing new), nor a kept
+        # version: past the retention, `prune` removes it.
+        kept = {v["s3_key"] for v in version.fields.get("spec_versions", [])}
         leftovers["artifacts"] = tuple(
-            sorted(kind.artifacts(record, pending=False) - set(new_artifacts))
+            sorted(kind.artifacts(record, pending=False) - set(new_artifacts) - kept)
         )
+        if version.number:
+            spec_versions.prune(call, record["tool_id"], version.number, frozenset(kept))
     if old.get("provider_name") and not described.get("provider_name"):
         leftovers["credentials"] = old
-    _cleanup(call, record, leftovers, gateway_ac)
+    _cleanup(call, record, leftovers, target_address(record)[0])
     return result
 
 

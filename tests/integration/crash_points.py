@@ -14,7 +14,7 @@ import select
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,8 @@ class World:
     targets: dict[tuple[str, str], dict[str, Any]]  # (AgentCore gateway, target) -> target
     providers: dict[str, str]  # provider name -> "api_key" / "oauth2"
     objects: set[str]  # spec bucket keys
+    # (tool id, number) -> spec version item (services/tools/spec_versions.py)
+    versions: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
 
     def records(self) -> list[dict[str, Any]]:
         return [*self.gateways.values(), *self.tools.values()]
@@ -169,6 +171,7 @@ def world(registry: Registry) -> World:
         elif key.startswith("request#"):
             ledger[key.removeprefix("request#")] = item
     tools, tool_claims = {}, {}
+    versions: dict[tuple[str, int], dict[str, Any]] = {}
     for item in scan(registry, settings.tools_table_name):
         key = str(item["tool_id"])
         if item.get("record_type") == "tool":
@@ -176,6 +179,8 @@ def world(registry: Registry) -> World:
         elif key.startswith("name#"):
             _, gateway_id, name = key.split("#", 2)
             tool_claims[(gateway_id, name)] = str(item["claimed_by"])
+        elif key.startswith("version#"):
+            versions[(str(item["tool"]), int(item["version"]))] = item
     control = registry.runtime.agentcore
     agentcore, targets = {}, {}
     for summary in control.list_gateways().get("items", []):
@@ -202,6 +207,7 @@ def world(registry: Registry) -> World:
         targets,
         providers(registry),
         objects,
+        versions,
     )
 
 
@@ -365,6 +371,9 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
         if spec_key not in w.objects:
             problems.append(f"tool {tid} is ACTIVE but its spec object {spec_key} is gone")
         object_owner[str(spec_key)] = tid
+        problems += _version_problems(w, tid, record)
+        for kept in record.get("spec_versions") or []:
+            object_owner[str(kept["s3_key"])] = tid
     for (gateway_id, name), owner in w.tool_claims.items():
         if (w.tools.get(owner) or {}).get("status") not in LIVE:
             problems.append(f"tool name {gateway_id}/{name} is claimed by {owner}, not live")
@@ -394,6 +403,25 @@ def settled_problems(w: World) -> list[str]:  # noqa: PLR0912 - one check per pr
                 f"spec object {obj} is no ACTIVE tool's spec "
                 f"(its tool is {tool.get('status', 'missing')}): orphan"
             )
+    return problems
+
+
+def _version_problems(w: World, tid: str, record: dict[str, Any]) -> list[str]:
+    """An ACTIVE tool's current spec version exists and is its spec (both
+    are written in one transaction), and every kept version's object is in
+    the bucket."""
+    number = record.get("spec_version")
+    if number is None:
+        return []
+    current = w.versions.get((tid, int(number)))
+    problems = []
+    if current is None or current["sha256"] != described(record).get("sha256"):
+        problems.append(f"tool {tid} is at spec version {number}, which is not its spec")
+    problems += [
+        f"tool {tid} keeps version {kept['number']}, whose object is gone"
+        for kept in record.get("spec_versions") or []
+        if kept["s3_key"] not in w.objects
+    ]
     return problems
 
 

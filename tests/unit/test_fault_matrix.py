@@ -265,7 +265,7 @@ EXPECTED_INSTEAD: dict[tuple[str, str, str], Expected] = {}
 # Removing the replaced spec object is cleanup after the update succeeded:
 # its failure does not undo the update, which answers 200.
 for _fault in FAULTS:
-    for _flow in ("update_tool", "update_tool_lambda", "update_tool_smithy"):
+    for _flow in ("update_tool_lambda", "update_tool_smithy"):
         EXPECTED_INSTEAD[(_flow, f"{S3}.DeleteObject", _fault)] = Expected(
             200, None, why="cleanup of the replaced spec after a successful update"
         )
@@ -273,7 +273,6 @@ for _fault in FAULTS:
 # Cleanup that failed after the flow's answer: what it left, and reconcile
 # (its leftover sweep) removes it. The world is checked before and after.
 LEFT_FOR_RECONCILE: dict[tuple[str, str], str] = {
-    ("update_tool", f"{S3}.DeleteObject"): "is not the spec of ACTIVE tool",
     ("update_tool_lambda", f"{S3}.DeleteObject"): "is not the spec of ACTIVE tool",
     ("update_tool_smithy", f"{S3}.DeleteObject"): "is not the spec of ACTIVE tool",
 }
@@ -551,6 +550,7 @@ def world_problems(w: World, *, lease_allowed: bool = False) -> list[str]:  # no
         elif record["status"] == "ACTIVE" and key not in (
             described(record).get("s3_key"),
             _pending_key(record),
+            *(v["s3_key"] for v in record.get("spec_versions") or []),
         ):
             problems.append(f"spec object {key} is not the spec of ACTIVE tool {parts[2]}: orphan")
         elif record["status"] in ("FAILED", "DELETED") and not _could_not_remove(

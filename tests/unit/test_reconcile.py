@@ -233,11 +233,10 @@ def test_leftovers_of_a_failed_cleanup_are_removed_and_unknown_ones_only_when_as
     tool = registry.invoke(
         create_tool_event(gateway, credentials={"type": "api_key", "api_key": "k"})
     )["data"]
-    # An update whose cleanup of the replaced spec failed: the old object stays.
+    # An update keeps the replaced spec as version 1: it is in use, not a leftover.
     old_key = tool["spec"]["s3_key"]
     newer = copy.deepcopy(PETS)
     newer["info"]["version"] = "2.0.0"
-    registry.fail("s3.DeleteObject", "ServiceUnavailable", 503)
     updated = registry.invoke(
         event(
             "update_tool",
@@ -248,10 +247,16 @@ def test_leftovers_of_a_failed_cleanup_are_removed_and_unknown_ones_only_when_as
             },
         )
     )
-    registry.clear_hooks()
     assert updated["status"] == 200, updated
     new_key = updated["data"]["spec"]["s3_key"]
-    assert spec_keys(registry) == sorted([old_key, new_key])
+    # A create AgentCore refused, whose cleanup of its spec object failed.
+    registry.fail("bedrock-agentcore-control.CreateGatewayTarget", "ValidationException", 400)
+    registry.fail("s3.DeleteObject", "ServiceUnavailable", 503)
+    refused = create_tool_event(gateway, name="refused")
+    assert registry.invoke(refused)["status"] == 502
+    registry.clear_hooks()
+    (failed_key,) = set(spec_keys(registry)) - {old_key, new_key}
+    assert f"/{tool_id_for(refused['request_id'])}/" in failed_key
     # Made outside any record: a spec object and a provider under our names.
     bucket = registry.settings.spec_bucket_name
     stray_key = f"specs/{gateway['gateway_id']}/tl-00000000000000000000/{'0' * 64}.json"
@@ -266,18 +271,18 @@ def test_leftovers_of_a_failed_cleanup_are_removed_and_unknown_ones_only_when_as
         ("spec-object", "leftover", "would delete"),
         ("spec-object", "orphan", "none: reported (send delete_orphans: true to remove)"),
     ]
-    assert len(spec_keys(registry)) == 3
+    assert len(spec_keys(registry)) == 4
 
     swept = reconcile(registry, dry_run=False)
     assert swept["counts"]["leftover"] == 1
-    assert spec_keys(registry) == sorted([new_key, stray_key])
+    assert spec_keys(registry) == sorted([old_key, new_key, stray_key])
     assert sorted(name for _, name in provider_secrets()) == [
         "registry-tl-00000000000000000000",
         f"registry-{tool['tool_id']}",
     ]
 
     reconcile(registry, dry_run=False, delete_orphans=True)
-    assert spec_keys(registry) == [new_key]
+    assert spec_keys(registry) == sorted([old_key, new_key])
     assert [name for _, name in provider_secrets()] == [f"registry-{tool['tool_id']}"]
     record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
     assert record is not None

@@ -38,7 +38,9 @@ def test_update_tool_spec_replaces_the_object_and_the_target_uri(
     assert response["status"] == 200, response
     record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
     assert record["spec"]["sha256"] != tool["spec"]["sha256"]
-    assert spec_keys(registry) == [record["spec"]["s3_key"]]  # the old object is gone
+    # The old object stays: it is version 1 (tests/unit/test_tool_versions.py).
+    assert spec_keys(registry) == sorted([tool["spec"]["s3_key"], record["spec"]["s3_key"]])
+    assert [v["number"] for v in record["spec_versions"]] == [2, 1]
     remote = registry.runtime.agentcore.get_gateway_target(
         gatewayIdentifier=gateway["agentcore"]["gateway_id"],
         targetId=tool["agentcore"]["target_id"],

@@ -86,9 +86,12 @@ class StoredDocumentKind:
         return Staged(described, (stored_key,))
 
     def artifacts(self, record: ToolRecord, *, pending: bool) -> frozenset[str]:
-        """The object the description uses, and (with `pending`) the one a
-        paused update of this kind's attribute staged."""
+        """The object the description uses, those of the kept versions, and
+        (with `pending`) the one a paused update of this kind's attribute
+        staged."""
         keys = {(self.description(record) or {}).get("s3_key")}
+        # The kept spec versions' objects (services/tools/spec_versions.py).
+        keys |= {v.get("s3_key") for v in record.get("spec_versions") or []}
         change = (record.get("pending") or {}).get(self.attribute) if pending else None
         if change:
             keys.add(key(record, change["sha256"]))

@@ -1,0 +1,91 @@
+"""`rollback_tool` and `list_tool_versions` (issue 15): a tool's kept spec
+versions, and one of them published again.
+
+A rollback is an update whose new spec is a kept version's published
+object (services/tools/spec_versions.py), read back from the bucket,
+checked against the version's sha256, validated again like any spec, and
+published through the same safe flow as `update_tool` (lease, ledger,
+pause/resume, audit `update-succeeded`): it becomes a new version (action
+`rollback`, `restored_from` the version it restores), and the target reads
+that version's object again, since spec objects are stored by content. The
+record's `spec.source` and `options` are the version's, so the tool says
+where its spec came from, not "inline".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+from services.context import Call
+from services.errors import ConflictError, RequestValidationError
+from services.records.lifecycle import Result
+from services.records.types import ToolRecord
+from services.tools import spec_versions, targets
+from services.tools.models import (
+    MAX_SPEC_BYTES,
+    InlineSource,
+    ListToolVersionsData,
+    RollbackToolData,
+    UpdateToolData,
+)
+from services.tools.targets.openapi import OPENAPI
+from services.tools.tool_flow import load_tool, update_tool
+
+
+def list_tool_versions(call: Call, data: ListToolVersionsData) -> Result:
+    # A deleted tool's history stays readable (its objects are gone).
+    record = load_tool(call, data.tool_id, data.gateway_id, deleted_ok=True)
+    items, token = spec_versions.page(call, record, limit=data.limit, next_token=data.next_token)
+    return Result(
+        200,
+        {
+            "tool_id": record["tool_id"],
+            "gateway_id": record["gateway_id"],
+            "current_version": record.get("spec_version"),
+            "items": items,
+            "next_token": token,
+        },
+    )
+
+
+def rollback_tool(call: Call, data: RollbackToolData) -> Result:
+    record = load_tool(call, data.tool_id, data.gateway_id)
+    if targets.for_record(record) is not OPENAPI:
+        why = "only an OpenAPI tool keeps spec versions"
+        raise RequestValidationError(why, [{"field": "data.tool_id", "message": why}])
+    version = spec_versions.get(call, record, data.version)
+    body = call.runtime.spec_bucket.read(str(version["s3_key"]), MAX_SPEC_BYTES)
+    if body is None or hashlib.sha256(body).hexdigest() != version["sha256"]:
+        raise ConflictError(
+            f"version {data.version}'s published spec is no longer in the bucket as it was; "
+            "it cannot be restored",
+            [{"field": "version", "message": "list_tool_versions lists the kept versions"}],
+        )
+    restore = UpdateToolData(
+        tool_id=record["tool_id"],
+        gateway_id=record["gateway_id"],
+        expected_version=data.expected_version,
+        source=InlineSource(type="inline", spec=json.loads(body)),
+        allow_breaking=data.allow_breaking,
+    )
+
+    def prepare(current: ToolRecord) -> targets.Prepared | None:
+        prepared = OPENAPI.prepare(
+            call,
+            restore.source,
+            target_name=current["name"],
+            existing_targets=0,
+            current=OPENAPI.description(current),
+        )
+        if prepared is None:
+            return None
+        # Where the spec came from is the version's (its url, its options).
+        return dataclasses.replace(
+            prepared,
+            description=version.get("source") or {},
+            options=version.get("options") or {},
+        )
+
+    return update_tool(call, restore, action="rollback", prepare=prepare, record=record)

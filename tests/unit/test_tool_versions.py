@@ -1,0 +1,236 @@
+"""A tool's spec versions (issue 15): each published spec a version item
+written with the record's final write, the objects of kept versions kept,
+`list_tool_versions` newest first, `rollback_tool` publishing a kept
+version's object again through the update flow, and the retention."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from services.tools.spec_versions import version_key
+from tests.conftest import settings_for
+from tests.support import (
+    PETS,
+    Registry,
+    create_tool,
+    event,
+    inline,
+    make_runtime,
+    served_uri,
+    spec_keys,
+    targets,
+    tool_record,
+)
+from tests.unit.test_lambda_tools import lambda_source
+
+
+def pets(version: str, *, drop: str | None = None) -> dict[str, Any]:
+    spec = copy.deepcopy(PETS)
+    spec["info"]["version"] = version
+    if drop:
+        del spec["paths"][drop]
+    return spec
+
+
+def target_of(registry: Registry, gateway: dict[str, Any]) -> dict[str, Any]:
+    (listed,) = targets(registry, gateway)
+    target: dict[str, Any] = registry.runtime.agentcore.get_gateway_target(
+        gatewayIdentifier=gateway["agentcore"]["gateway_id"], targetId=listed["targetId"]
+    )
+    return target
+
+
+def version_item(registry: Registry, tool_id: str, number: int) -> dict[str, Any] | None:
+    return registry.runtime.records.get(
+        registry.settings.tools_table_name, version_key(tool_id, number)
+    )
+
+
+def update(registry: Registry, tool: dict[str, Any], spec: dict[str, Any], **more: Any) -> Any:
+    return registry.invoke(
+        event("update_tool", {"tool_id": tool["tool_id"], "source": inline(spec), **more})
+    )
+
+
+def versions(registry: Registry, tool: dict[str, Any], **more: Any) -> dict[str, Any]:
+    answer = registry.invoke(
+        event("list_tool_versions", {"tool_id": tool["tool_id"], **more}, request_id=None)
+    )
+    assert answer["status"] == 200, answer
+    data: dict[str, Any] = answer["data"]
+    return data
+
+
+def test_each_published_spec_is_a_version_and_its_object_is_kept(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    created = create_tool(registry, gateway)
+    tool = created["data"]
+    assert tool["spec_version"] == 1
+    first = version_item(registry, tool["tool_id"], 1)
+    assert first is not None
+    assert (first["action"], first["sha256"], first["s3_key"]) == (
+        "create",
+        tool["spec"]["sha256"],
+        tool["spec"]["s3_key"],
+    )
+    assert first["operations"] == ["listPets", "getPet"]
+    assert (first["by"], first["team"], first["request_id"]) == (
+        "alice@example.com",
+        "payments",
+        created["request_id"],
+    )
+
+    # A description alone publishes nothing new.
+    described = registry.invoke(
+        event("update_tool", {"tool_id": tool["tool_id"], "description": "the pets"})
+    )
+    assert described["data"]["spec_version"] == 1
+    updated = update(registry, tool, pets("2.0.0"))
+    assert updated["status"] == 200, updated
+    record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["spec_version"] == 2
+    assert [v["number"] for v in record["spec_versions"]] == [2, 1]
+    # Both objects stay: the target reads the second, the first is kept.
+    assert spec_keys(registry) == sorted([tool["spec"]["s3_key"], record["spec"]["s3_key"]])
+    assert served_uri(target_of(registry, gateway)) == record["spec"]["s3_uri"]
+
+    listed = versions(registry, tool)
+    assert listed["current_version"] == 2
+    assert [(v["version"], v["action"]) for v in listed["items"]] == [(2, "update"), (1, "create")]
+    assert listed["items"][0]["tool_id"] == tool["tool_id"]
+    assert listed["next_token"] is None
+    page = versions(registry, tool, limit=1)
+    assert [v["version"] for v in page["items"]] == [2]
+    rest = versions(registry, tool, limit=1, next_token=page["next_token"])
+    assert [v["version"] for v in rest["items"]] == [1]
+    assert rest["next_token"] is None
+    # A list of tools never shows a version item.
+    listed_tools = registry.invoke(
+        event("list_tools", {"gateway_id": gateway["gateway_id"]}, request_id=None)
+    )
+    assert [t["tool_id"] for t in listed_tools["data"]["items"]] == [tool["tool_id"]]
+
+
+def test_a_rollback_publishes_the_versions_object_again(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = create_tool(registry, gateway)["data"]
+    first_uri = tool["spec"]["s3_uri"]
+    assert update(registry, tool, pets("2.0.0"))["status"] == 200
+    rollback = event("rollback_tool", {"tool_id": tool["tool_id"], "version": 1})
+    answer = registry.invoke(rollback)
+    assert answer["status"] == 200, answer
+    record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    # The target reads version 1's object: specs are stored by content.
+    assert record["spec"]["sha256"] == tool["spec"]["sha256"]
+    assert record["spec"]["s3_uri"] == first_uri
+    assert record["spec"]["source"] == tool["spec"]["source"]
+    assert served_uri(target_of(registry, gateway)) == first_uri
+    third = version_item(registry, tool["tool_id"], 3)
+    assert third is not None
+    assert (third["action"], third["sha256"]) == ("rollback", tool["spec"]["sha256"])
+    assert record["audit"][-1]["outcome"] == "update-succeeded"
+    # The same request again replays; nothing is published twice.
+    again = registry.invoke(rollback)
+    assert (again["status"], again["data"]["spec_version"]) == (200, 3)
+    assert version_item(registry, tool["tool_id"], 4) is None
+
+
+def test_a_rollback_is_refused_with_why_and_changes_nothing(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = create_tool(registry, gateway)["data"]
+    missing = registry.invoke(event("rollback_tool", {"tool_id": tool["tool_id"], "version": 7}))
+    assert (missing["status"], missing["error"]["code"]) == (404, "NotFound")
+    assert update(registry, tool, pets("2.0.0"))["status"] == 200
+    # Version 1's object altered behind the registry's back: not restored.
+    registry.runtime.s3.put_object(
+        Bucket=registry.settings.spec_bucket_name, Key=tool["spec"]["s3_key"], Body=b"{}"
+    )
+    altered = registry.invoke(event("rollback_tool", {"tool_id": tool["tool_id"], "version": 1}))
+    assert (altered["status"], altered["error"]["code"]) == (409, "Conflict")
+    record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["spec_version"] == 2
+    lambda_tool = registry.invoke(
+        event(
+            "create_tool",
+            {"gateway_id": gateway["gateway_id"], "name": "fn", "source": lambda_source()},
+        )
+    )["data"]
+    assert "spec_version" not in lambda_tool
+    refused = registry.invoke(
+        event("rollback_tool", {"tool_id": lambda_tool["tool_id"], "version": 1})
+    )
+    assert (refused["status"], refused["error"]["code"]) == (422, "ValidationError")
+
+
+def test_past_the_retention_the_oldest_version_and_its_object_go(
+    registry: Registry, gateway: dict[str, Any], env: dict[str, str]
+) -> None:
+    keeping_two = Registry(
+        runtime=make_runtime(settings_for({**env, "TOOL_VERSION_RETENTION": "2"}), registry.clock),
+        clock=registry.clock,
+    )
+    tool = create_tool(keeping_two, gateway)["data"]
+    assert update(keeping_two, tool, pets("2.0.0"))["status"] == 200
+    assert update(keeping_two, tool, pets("3.0.0"))["status"] == 200
+    record = tool_record(keeping_two, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert [v["number"] for v in record["spec_versions"]] == [3, 2]
+    assert version_item(keeping_two, tool["tool_id"], 1) is None
+    assert [v["version"] for v in versions(keeping_two, tool)["items"]] == [3, 2]
+    assert spec_keys(keeping_two) == sorted(v["s3_key"] for v in record["spec_versions"])
+    gone = keeping_two.invoke(event("rollback_tool", {"tool_id": tool["tool_id"], "version": 1}))
+    assert gone["status"] == 404
+    # Rolled back to 2, then on: version 2's object is used twice, kept once.
+    assert (
+        keeping_two.invoke(event("rollback_tool", {"tool_id": tool["tool_id"], "version": 2}))[
+            "status"
+        ]
+        == 200
+    )
+    record = tool_record(keeping_two, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert [v["number"] for v in record["spec_versions"]] == [4, 3]
+    assert record["spec"]["s3_key"] in spec_keys(keeping_two)
+
+
+def test_a_tool_from_before_versions_gets_its_spec_as_version_one(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = create_tool(registry, gateway)["data"]
+    # As a record written before issue 15 is: no version attributes, no item.
+    table = registry.settings.tools_table_name
+    registry.runtime.dynamodb.update_item(
+        TableName=table,
+        Key={"tool_id": {"S": tool["tool_id"]}, "gateway_id": {"S": gateway["gateway_id"]}},
+        UpdateExpression="REMOVE spec_version, spec_versions",
+    )
+    registry.runtime.dynamodb.delete_item(
+        TableName=table,
+        Key={k: {"S": v} for k, v in version_key(tool["tool_id"], 1).items()},
+    )
+    assert update(registry, tool, pets("2.0.0"))["status"] == 200
+    listed = versions(registry, tool)
+    assert [(v["version"], v["action"]) for v in listed["items"]] == [
+        (2, "update"),
+        (1, "imported"),
+    ]
+    assert listed["items"][1]["sha256"] == tool["spec"]["sha256"]
+    assert len(spec_keys(registry)) == 2
+
+
+def test_deleting_a_tool_removes_its_kept_objects_and_keeps_its_history(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = create_tool(registry, gateway)["data"]
+    assert update(registry, tool, pets("2.0.0"))["status"] == 200
+    deleted = registry.invoke(event("delete_tool", {"tool_id": tool["tool_id"]}))
+    assert deleted["status"] == 200, deleted
+    assert spec_keys(registry) == []
+    assert [v["version"] for v in versions(registry, tool)["items"]] == [2, 1]
