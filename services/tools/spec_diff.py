@@ -17,19 +17,23 @@ the old one did), a response value may only narrow (the agent receives
 nothing it was not told about).
 
 - breaking: an operation removed; a new required parameter, body or body
-  property, or one that became required; a type changed or narrowed
-  (number→integer in a request, integer→number in a response); a format
-  added or changed on a request value; a request bound narrowed (maxLength
-  lower, minimum higher, a bound added...); a request value that became an
-  enum, or lost an enum value; a request media type removed; a response
-  property removed or made optional; a response media type or a success
-  status removed; the server URL changed (once, for the document).
+  property, or one that became required; a request parameter or body
+  removed; a type changed or narrowed (number→integer in a request,
+  integer→number in a response); a format added or changed on a request
+  value (removed or changed on a response value); a request bound narrowed
+  (maxLength lower, minimum higher, a bound added...) or a response bound
+  widened; a request pattern added or changed; a request value that became
+  an enum, or lost an enum value; a request that no longer takes other
+  properties (additionalProperties: false); a media type removed; a
+  response property removed or made optional; a success status removed; the
+  server URL changed (once, for the document).
 - not breaking (reported): an operation added; an optional parameter,
-  body or property added; a parameter or property that became optional; a
-  request parameter or property removed (oasdiff: a warning); an enum value
-  added; a request bound widened; any response bound change; a pattern
-  changed; summary, description and deprecation changes; a server added after
-  the first one.
+  body or property added; a parameter, body or property that became
+  optional; a request property removed (oasdiff: a warning); an enum value
+  added, an enum dropped, any response enum change; a request bound widened
+  or a response bound narrowed; a pattern removed, a response pattern
+  changed; a non-success status removed; summary, description and
+  deprecation changes; a server added after the first one.
 - not compared member by member: `oneOf`/`anyOf`/`allOf`/`not` lists of
   different lengths (AgentCore serves no composition, so a published
   document rarely has one: it is reported, not breaking).
@@ -340,7 +344,8 @@ class _Differ:
             label = f"the {where} parameter {name!r}"
             o, n = olds.get(key), news.get(key)
             if n is None:
-                sink.add(path, "request-parameter-removed", False, f"{label} was removed")
+                # oasdiff: breaking (an agent may still send it).
+                sink.add(path, "request-parameter-removed", True, f"{label} was removed")
                 continue
             required = n.get("required") is True
             if o is None:
@@ -389,7 +394,7 @@ class _Differ:
         if old is None and new is None:
             return
         if new is None:
-            sink.add(path, "request-body-removed", False, "the request body was removed")
+            sink.add(path, "request-body-removed", True, "the request body was removed")
             return
         if old is None:
             if required:
@@ -515,7 +520,9 @@ class _Differ:
         _enum_rule(old, new, direction, path, sink)
         _bounds_rule(old, new, direction, path, sink)
         if old.get("pattern") != new.get("pattern"):
-            sink.add(path, f"{direction}-pattern-changed", False, "the pattern changed")
+            # A pattern added or changed may refuse what the old one let through.
+            breaking = direction == "request" and new.get("pattern") is not None
+            sink.add(path, f"{direction}-pattern-changed", breaking, "the pattern changed")
         if old.get("description") != new.get("description"):
             sink.add(path, "description-changed", False, "the description changed")
         if request and _allows_more(old) and new.get("additionalProperties") is False:
@@ -679,12 +686,12 @@ def _bounds_rule(
         else:
             change = "decreased" if after < before else "increased"
             narrowed = (after < before) == upper
-        # Only a request is refused for a narrower bound; a response's bound
-        # tells the client what it receives, and a narrower one sends less.
+        # A request may only widen; a response may only narrow (the agent was
+        # told what it receives: a longer string or a bigger list is news).
         sink.add(
             path,
             f"{direction}-{_kebab(keyword)}-{change}",
-            direction == "request" and narrowed,
+            narrowed if direction == "request" else not narrowed,
             f"{keyword} changed from {_show_value(before)} to {_show_value(after)}",
         )
 

@@ -167,7 +167,7 @@ def test_summary_description_and_deprecation_are_reported_not_breaking() -> None
             [query("limit")],
             ("request-parameter-became-optional", False),
         ),
-        ([query("limit")], [], ("request-parameter-removed", False)),
+        ([query("limit")], [], ("request-parameter-removed", True)),
     ],
 )
 def test_parameter_rules(
@@ -247,7 +247,7 @@ def test_request_property_rules(
     [
         (None, json_body({"type": "string"}), ("new-required-request-body", True)),
         (None, json_body({"type": "string"}, required=False), ("new-optional-request-body", False)),
-        (json_body({"type": "string"}), None, ("request-body-removed", False)),
+        (json_body({"type": "string"}), None, ("request-body-removed", True)),
         (
             json_body({"type": "string"}, required=False),
             json_body({"type": "string"}),
@@ -325,7 +325,7 @@ def test_a_format_added_or_changed_narrows_a_request() -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new", "rule", "request_breaks"),
+    ("old", "new", "rule", "narrowed"),
     [
         ({"maxLength": 10}, {"maxLength": 5}, "request-max-length-decreased", True),
         ({"maxLength": 5}, {"maxLength": 10}, "request-max-length-increased", False),
@@ -336,15 +336,36 @@ def test_a_format_added_or_changed_narrows_a_request() -> None:
         ({"maxItems": 3}, {"maxItems": 2}, "request-max-items-decreased", True),
     ],
 )
-def test_request_bounds_break_only_when_narrowed(
-    old: dict[str, Any], new: dict[str, Any], rule: str, request_breaks: bool
+def test_bounds_break_requests_when_narrowed_and_responses_when_widened(
+    old: dict[str, Any], new: dict[str, Any], rule: str, narrowed: bool
 ) -> None:
     assert body_diff({"type": "string", **old}, {"type": "string", **new}) == [
-        (rule, BODY, request_breaks)
+        (rule, BODY, narrowed)
     ]
-    # A response's bound tells what the agent receives: never breaking.
     (finding,) = response_diff({"type": "string", **old}, {"type": "string", **new})
-    assert finding == (rule.replace("request", "response"), RESPONSE, False)
+    assert finding == (rule.replace("request", "response"), RESPONSE, not narrowed)
+
+
+def test_a_pattern_added_or_changed_breaks_a_request_only() -> None:
+    plain, digits = {"type": "string"}, {"type": "string", "pattern": "^[0-9]+$"}
+    hex_ = {"type": "string", "pattern": "^[0-9a-f]+$"}
+
+    assert body_diff(plain, digits) == [("request-pattern-changed", BODY, True)]
+    assert body_diff(digits, hex_) == [("request-pattern-changed", BODY, True)]
+    assert body_diff(digits, plain) == [("request-pattern-changed", BODY, False)]
+    assert response_diff(plain, digits) == [("response-pattern-changed", RESPONSE, False)]
+
+
+def test_a_request_that_no_longer_takes_other_properties_breaks() -> None:
+    closed = {**obj(a={"type": "string"}), "additionalProperties": False}
+
+    assert body_diff(obj(a={"type": "string"}), closed) == [
+        ("request-additional-properties-disallowed", BODY, True)
+    ]
+    opened = diff_specs(
+        one_op(body=json_body(closed)), one_op(body=json_body(obj(a={"type": "string"})))
+    )
+    assert opened.empty
 
 
 @pytest.mark.parametrize(
