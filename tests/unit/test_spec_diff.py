@@ -622,3 +622,32 @@ def test_the_dict_is_capped_breaking_first_and_counts_what_it_leaves_out() -> No
     }
     assert all(len(f["path"]) <= spec_diff.MAX_TEXT for f in listed)
     assert len(json.dumps(out)) < spec_diff.MAX_DIFF_BYTES
+
+
+def test_misshapen_parts_are_read_as_empty_not_crashed_on() -> None:
+    old = spec(
+        {
+            "/x": {
+                "parameters": "nope",
+                "get": {
+                    "operationId": "op",
+                    "parameters": [1, None, {"in": "query"}],
+                    "requestBody": "body",
+                    "responses": [],
+                },
+            },
+            "/y": ["not", "an", "item"],
+        }
+    )
+    new = copy.deepcopy(old)
+    new["paths"]["/x"]["get"]["requestBody"] = {"content": {"application/json": {"schema": 7}}}
+    new["paths"]["/x"]["get"]["responses"] = {"200": {"content": "x"}}
+    new["servers"] = "elsewhere"
+
+    diff = diff_specs(old, new)
+
+    assert [(f.rule, f.breaking) for f in diff.document] == [("server-url-changed", True)]
+    assert [rule for rule, _, _ in findings(diff)] == [
+        "request-media-type-added",
+        "response-status-added",
+    ]
