@@ -1,7 +1,8 @@
 """Spec pipeline: intake + validation on the real specs of ../shared/specs,
 against the floor of parsing the spec plus one bare
-`openapi_spec_validator.validate()`; `include_operations`; and an unchanged
-spec on `update_tool`.
+`openapi_spec_validator.validate()`; `include_operations`; an unchanged
+spec on `update_tool`; and the diff of two versions of Stripe's spec against
+one validation of it (children/diff_child.py, issue 15).
 
 Every timing is taken in a fresh process (children/spec_child.py), so no
 run profits from a cache another filled (bare `validate()` caches every spec
@@ -40,6 +41,7 @@ from benchmarks.common import (
 
 GOAL_LARGE = 1.3  # validate_spec vs its floor, every spec over 1 MB
 GOAL_INCLUDE = 0.2  # ten operations vs the full validation
+GOAL_DIFF = 1.0  # a diff of two versions vs one validation (issue 15)
 INCLUDE_COUNT = 10
 LARGE = 1_000_000  # "over 1 MB" (MANIFEST.md sizes are bytes)
 
@@ -133,6 +135,10 @@ def run(
             )
             continue
         _measure(section, spec, repeats_large if spec.large else repeats_small)
+    measured = [s for s in specs if not s.swagger]
+    stripe = next((s for s in measured if s.path.name.startswith("stripe")), None)
+    if stripe or measured:
+        diff_cost(section, stripe or max(measured, key=lambda s: s.size), repeats_large)
     if moto_env is not None:
         # Box: large, and publishable with on_unsupported=exclude.
         box = next((s for s in specs if s.path.name.startswith("box")), None)
@@ -299,3 +305,46 @@ def unchanged_update(section: SectionResult, moto_env: Mapping[str, str], spec: 
         "validate_spec_calls": validations,
         "changed_options": changed,
     }
+
+
+def diff_cost(section: SectionResult, spec: Spec, repeats: int) -> None:
+    """spec_diff.diff_specs of two versions of `spec` (one operation removed;
+    then four shared schemas changed) against one validation, each run in a
+    fresh process (children/diff_child.py)."""
+    env = source_env({"BENCH_SPEC": str(spec.path)})
+    runs = [
+        run_child([sys.executable, str(CHILDREN / "diff_child.py")], env).result
+        for _ in range(repeats)
+    ]
+
+    def med(key: str) -> float:
+        return median([r[key] for r in runs])
+
+    first = runs[0]
+    section.add(
+        name=f"{spec.path.name}: diff, one operation removed",
+        value=med("diff_removed"),
+        unit="s",
+        baseline=med("validate"),
+        baseline_name="one validation (spec_pipeline.check)",
+        goal=f"<= {GOAL_DIFF}x",
+        met=med("diff_removed") / med("validate") <= GOAL_DIFF,
+        runs=len(runs),
+        note=f"found {first['removed_found']} removed, breaking={first['removed_breaking']}; "
+        f"the normalized document of {first['operations']} operations "
+        f"({first['published']} publishable)",
+    )
+    counts = first["shared_counts"]
+    section.add(
+        name=f"{spec.path.name}: diff, {len(first['shared_schemas'])} shared schemas changed",
+        value=med("diff_shared"),
+        unit="s",
+        baseline=med("validate"),
+        baseline_name="one validation (spec_pipeline.check)",
+        goal=f"<= {GOAL_DIFF}x",
+        met=med("diff_shared") / med("validate") <= GOAL_DIFF,
+        runs=len(runs),
+        note=f"{', '.join(first['shared_schemas'])}: {counts['changed']} operations changed, "
+        f"{counts['findings']} findings; to_dict {first['shared_dict_bytes']} bytes",
+    )
+    section.raw[f"diff {spec.path.name}"] = {"runs": runs}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import package_size, report, round_trips, spec_pipeline
-from benchmarks.children import memory_child, spec_child
+from benchmarks.children import diff_child, memory_child, spec_child
 from benchmarks.common import SMALL_SPEC, SectionResult
 
 
@@ -64,6 +64,18 @@ def test_spec_children_measure_a_spec(
         )
         assert {"parse", "validate", "total", "errors"} <= set(result)
     assert result["published"] == 1
+
+
+def test_diff_child_times_a_diff_that_finds_the_removed_operation(
+    spec_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run_child_here(
+        diff_child.main, monkeypatch, tmp_path, BENCH_SPEC=str(spec_dir / "pets.json")
+    )
+
+    assert result["removed_found"] == [result["removed_operation"]] == ["listPets"]
+    assert result["removed_breaking"] is True
+    assert all(result[k] > 0 for k in ("validate", "diff_removed", "diff_shared"))
 
 
 def test_memory_child_samples_each_validation(
