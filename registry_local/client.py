@@ -46,6 +46,7 @@ READ_ACTIONS = frozenset(
         "get_tool",
         "list_tools",
         "list_tool_versions",
+        "diff_tool",
         "validate_spec",
     }
 )

@@ -92,7 +92,7 @@ def add_gateway_commands(sub: Any) -> None:
 
 
 def add_tool_commands(tools: Any) -> None:
-    """`tool create|get|list|update|delete|sync` beside `tool validate`."""
+    """`tool create|get|list|update|delete|versions|diff|rollback|sync` beside `tool validate`."""
     create = tools.add_parser("create", help="a tool from a spec (file or URL) or a source")
     create.add_argument("--gateway-id", required=True)
     create.add_argument("--name", required=True)
@@ -119,18 +119,53 @@ def add_tool_commands(tools: Any) -> None:
     update.add_argument("--description")
     update.add_argument("--expected-version", type=int)
     _source_options(update, required=False)
+    update.add_argument(
+        "--allow-breaking", action="store_true", help="publish a spec that breaks its callers"
+    )
     _credential_options(update)
     update.set_defaults(action="update_tool", data=_tool_data)
     delete = tools.add_parser("delete")
     delete.add_argument("--tool-id", required=True)
     delete.add_argument("--gateway-id")
     delete.set_defaults(action="delete_tool", data=_fields("tool_id", "gateway_id"))
+    versions, diff, rollback = _version_commands(tools)
     sync = tools.add_parser("sync", help="AgentCore lists an MCP server tool's tools again")
     sync.add_argument("--tool-id", required=True)
     sync.add_argument("--gateway-id")
     sync.set_defaults(action="sync_tool", data=_fields("tool_id", "gateway_id"))
-    for parser in (create, get, listing, update, delete, sync):
+    for parser in (create, get, listing, update, delete, versions, diff, rollback, sync):
         parser.set_defaults(func=run_command)
+
+
+def _version_commands(tools: Any) -> tuple[argparse.ArgumentParser, ...]:
+    """`tool versions|diff|rollback` (issue 15)."""
+    versions = tools.add_parser("versions", help="an OpenAPI tool's spec versions, newest first")
+    versions.add_argument("--tool-id", required=True)
+    versions.add_argument("--gateway-id")
+    versions.add_argument("--limit", type=int)
+    versions.add_argument("--next-token")
+    versions.set_defaults(
+        action="list_tool_versions",
+        data=_fields("tool_id", "gateway_id", "limit", "next_token"),
+    )
+    diff = tools.add_parser(
+        "diff", help="what a new spec would change (and break), changing nothing"
+    )
+    diff.add_argument("--tool-id", required=True)
+    diff.add_argument("--gateway-id")
+    _source_options(diff, required=True)
+    diff.set_defaults(action="diff_tool", data=_tool_data)
+    rollback = tools.add_parser("rollback", help="publish a kept spec version again")
+    rollback.add_argument("--tool-id", required=True)
+    rollback.add_argument("--gateway-id")
+    rollback.add_argument("--version", type=int, required=True)
+    rollback.add_argument("--expected-version", type=int)
+    rollback.add_argument("--allow-breaking", action="store_true")
+    rollback.set_defaults(
+        action="rollback_tool",
+        data=_fields("tool_id", "gateway_id", "version", "expected_version", "allow_breaking"),
+    )
+    return versions, diff, rollback
 
 
 def add_reconcile_command(sub: Any) -> None:
@@ -242,12 +277,14 @@ class SpecFile:
 
 
 def _tool_data(args: argparse.Namespace) -> dict[str, Any]:
-    """create_tool's or update_tool's data."""
-    names = ["tool_id", "gateway_id", "name", "description", "expected_version"]
+    """create_tool's, update_tool's or diff_tool's data."""
+    names = ["tool_id", "gateway_id", "name", "description", "expected_version", "allow_breaking"]
     data = _fields(*(n for n in names if hasattr(args, n)))(args)
     source = _source(args)
     if source is not None:
         data["source"] = source
+    if not hasattr(args, "credentials"):
+        return data
     credentials = _credentials(args)
     if credentials is not None:
         data["credentials"] = credentials
@@ -482,6 +519,9 @@ def _print(answer: dict[str, Any], output: str) -> None:
     if "findings" in data:
         _report(data)
         return
+    if "candidate" in data:
+        _diff(data.get("diff"))
+        return
     items = data.get("items") if isinstance(data, dict) else None
     if items is not None:
         _table(items)
@@ -491,6 +531,26 @@ def _print(answer: dict[str, Any], output: str) -> None:
     for key in _SHOWN:
         if key in data:
             print(f"{key}: {data[key]}")
+
+
+def _diff(diff: dict[str, Any] | None) -> None:
+    """diff_tool's answer: the counts, then what was removed, added, changed."""
+    if diff is None:
+        print("the published spec is missing: nothing to compare")
+        return
+    counts = diff["counts"]
+    print(
+        f"{'breaking' if diff['breaking'] else 'not breaking'}: {counts['added']} added, "
+        f"{counts['removed']} removed, {counts['changed']} changed"
+    )
+    for name in diff["removed"]:
+        print(f"- {name}")
+    for name in diff["added"]:
+        print(f"+ {name}")
+    for change in diff["changed"]:
+        for finding in change["findings"]:
+            mark = "!" if finding["breaking"] else "~"
+            print(f"{mark} {change['operation']} {finding['path']}: {finding['message']}")
 
 
 def _report(report: dict[str, Any]) -> None:
@@ -511,9 +571,12 @@ def _report(report: dict[str, Any]) -> None:
 
 
 def _table(items: list[dict[str, Any]]) -> None:
-    # A tool's id names it; a gateway's id names a gateway.
+    # A tool's id names it; a gateway's id names a gateway; a spec version
+    # (list_tool_versions) is its number.
     key = "tool_id" if any("tool_id" in item for item in items) else "gateway_id"
     columns = [key, "name", "status", "version"]
+    if any("sha256" in item for item in items):
+        columns = ["version", "action", "breaking", "by", "at"]
     rows = [[str(item.get(c, "")) for c in columns] for item in items]
     widths = [max([len(c)] + [len(r[i]) for r in rows]) for i, c in enumerate(columns)]
     print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)))

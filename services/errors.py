@@ -63,6 +63,13 @@ class IdempotencyConflictError(RegistryError):
     status = 409
 
 
+class BreakingChangeError(RegistryError):
+    """A new spec would break agents that call the current one (issue 15)."""
+
+    code = "BreakingChange"
+    status = 409
+
+
 class InProgressError(RegistryError):
     code = "InProgress"
     status = 409

@@ -589,6 +589,7 @@ FLOWS: dict[str, Flow] = {
         update_tool,
         (
             _GET_ITEM,  # the record
+            f"{S3}.GetObject",  # the published spec, diffed with the new one (the gate)
             _TRANSACT,  # lease + pending change, ledger
             f"{S3}.PutObject",  # the new spec, beside the old one
             # The provider exists: its create answers ConflictException and
@@ -610,13 +611,14 @@ FLOWS: dict[str, Flow] = {
             _GET_ITEM,  # the record
             _GET_ITEM,  # the version
             f"{S3}.GetObject",  # its object, checked against its sha256
+            f"{S3}.GetObject",  # the published spec, diffed with it (the gate)
             _TRANSACT,  # lease + pending change, ledger
             f"{S3}.PutObject",  # the same object again (stored by content)
             f"{AGENTCORE}.UpdateGatewayTarget",
             f"{AGENTCORE}.GetGatewayTarget",
             _TRANSACT,  # version 3 published, ledger completed
         ),
-        first_write=3,
+        first_write=4,
     ),
     "delete_tool": Flow(
         "delete_tool",

@@ -434,6 +434,7 @@ def finish(
     set_: dict[str, Any],
     remove: tuple[str, ...] = ("lease",),
     extra: tuple[dict[str, Any], ...] = (),
+    detail: str | None = None,
 ) -> Result:
     """The last write of a successful flow: the new state, synced now, no
     error, the lease released, the ledger's outcome."""
@@ -446,6 +447,7 @@ def finish(
         remove=remove,
         expect=_held(call),
         extra=(ledger.complete(call, ledger_table(call), status_code), *extra),
+        detail=detail,
     )
     return Result(status_code, public_view(final))
 

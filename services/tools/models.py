@@ -357,6 +357,12 @@ class ListToolVersionsData(StrictModel):
     next_token: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
 
 
+class DiffToolData(StrictModel):
+    tool_id: ToolId
+    gateway_id: GatewayId | None = None
+    source: SpecSource
+
+
 class RollbackToolData(StrictModel):
     tool_id: ToolId
     gateway_id: GatewayId | None = None

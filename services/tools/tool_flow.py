@@ -653,6 +653,20 @@ def _prepare_update(call: Call, record: ToolRecord, data: UpdateToolData) -> Pre
     )
 
 
+def _gate(
+    call: Call, record: ToolRecord, kind: TargetKind, checked: Prepared, *, allow_breaking: bool
+) -> dict[str, Any] | None:
+    """An OpenAPI spec's diff from the published one, or 409 BreakingChange."""
+    if kind is not OPENAPI:
+        return None
+    # Imported here: the diff and the spec pipeline are the update's, not a read's.
+    from services.tools import spec_gate
+    from services.tools.spec_pipeline import PreparedSpec
+
+    assert isinstance(checked, PreparedSpec)  # noqa: S101 - the OpenAPI kind prepares these
+    return spec_gate.checked(call, record, checked, allow_breaking=allow_breaking)
+
+
 def update_tool(
     call: Call,
     data: UpdateToolData,
@@ -683,8 +697,12 @@ def update_tool(
         if checked is not None and checked.changes(kind.description(record)):
             changes[kind.attribute] = checked.describe()
             changes["tools"] = list(checked.tools)
-            # The version it becomes, written with the update's last write.
-            changes["publication"] = {"action": action, "diff": None}
+            # The version it becomes, written with the update's last write,
+            # and its diff from the current one: refused here when breaking.
+            changes["publication"] = {
+                "action": action,
+                "diff": _gate(call, record, kind, checked, allow_breaking=data.allow_breaking),
+            }
         if data.credentials is not None:
             changes["credentials"] = describe(data.credentials, None, None)
         return changes
@@ -771,6 +789,18 @@ def _drive_update(
     )
 
 
+def _diff_summary(publishing: dict[str, Any] | None) -> str | None:
+    diff = (publishing or {}).get("diff")
+    if diff is None:
+        return None
+    counts = diff["counts"]
+    breaking = "breaking, allowed" if diff["breaking"] else "not breaking"
+    return (
+        f"spec: {counts['added']} added, {counts['removed']} removed, "
+        f"{counts['changed']} changed ({breaking})"
+    )
+
+
 def _finish_update(
     call: Call,
     record: ToolRecord,
@@ -815,7 +845,11 @@ def _finish_update(
         },
         remove=("lease", "pending"),
         extra=version.extra,
+        detail=_diff_summary(publishing),
     )
+    if publishing and publishing.get("diff") is not None:
+        # The answer shows what changed (the version keeps it too).
+        result = Result(result.status, {**result.data, "diff": publishing["diff"]})
     # What the update replaced, once nothing points at it any more.
     leftovers: dict[str, Any] = {}
     if kind.attribute in pending and prepared is not None:

@@ -451,3 +451,47 @@ def test_every_other_command_does_what_its_help_says(
     code, _, err = registry_cmd(endpoint, capsys, "reconcile", "--apply", output="table")
     assert code == 1
     assert err.splitlines()[-1].startswith("error Forbidden (403)")
+
+
+def test_versions_diff_and_rollback_from_the_shell(
+    endpoint: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gateway = make_gateway(endpoint, capsys, "versions")
+    spec = tmp_path / "pets.json"
+    spec.write_text(json.dumps(PETS))
+    base = ["--gateway-id", gateway["gateway_id"]]
+    code, out, err = registry_cmd(
+        endpoint, capsys, "tool", "create", *base, "--name", "pets", "--spec", str(spec)
+    )
+    assert code == 0, err
+    tool = ["--tool-id", json.loads(out)["data"]["tool_id"]]
+    smaller = json.loads(json.dumps(PETS))
+    del smaller["paths"]["/pets/{id}"]
+    (tmp_path / "smaller.json").write_text(json.dumps(smaller))
+    smaller_spec = ["--spec", str(tmp_path / "smaller.json")]
+    code, out, _ = registry_cmd(
+        endpoint, capsys, "tool", "diff", *tool, *smaller_spec, output="table"
+    )
+    assert code == 0
+    assert out.splitlines() == ["breaking: 0 added, 1 removed, 0 changed", "- getPet"]
+    code, out, err = registry_cmd(endpoint, capsys, "tool", "update", *tool, *smaller_spec)
+    assert code == 1
+    assert json.loads(out)["error"]["code"] == "BreakingChange"
+    code, out, err = registry_cmd(
+        endpoint, capsys, "tool", "update", *tool, *smaller_spec, "--allow-breaking"
+    )
+    assert code == 0, err
+    assert json.loads(out)["data"]["diff"]["removed"] == ["getPet"]
+    code, out, _ = registry_cmd(endpoint, capsys, "tool", "versions", *tool, output="table")
+    assert code == 0
+    rows = [line.split()[:3] for line in out.splitlines()]
+    assert rows == [
+        ["VERSION", "ACTION", "BREAKING"],
+        ["2", "update", "True"],
+        ["1", "create", "False"],
+    ]
+    code, out, err = registry_cmd(endpoint, capsys, "tool", "rollback", *tool, "--version", "1")
+    assert code == 0, err
+    record = tool_record(registry, tool[1], gateway["gateway_id"])
+    assert record is not None
+    assert (record["spec_version"], record["spec"]["operations"]) == (3, ["listPets", "getPet"])

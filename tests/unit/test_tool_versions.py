@@ -234,3 +234,97 @@ def test_deleting_a_tool_removes_its_kept_objects_and_keeps_its_history(
     assert deleted["status"] == 200, deleted
     assert spec_keys(registry) == []
     assert [v["version"] for v in versions(registry, tool)["items"]] == [2, 1]
+
+
+def with_operation(spec: dict[str, Any], path: str, operation_id: str) -> dict[str, Any]:
+    spec = copy.deepcopy(spec)
+    spec["paths"][path] = {
+        "get": {"operationId": operation_id, "responses": {"200": {"description": "ok"}}}
+    }
+    return spec
+
+
+def test_a_breaking_update_is_refused_with_its_diff_and_changes_nothing(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = create_tool(registry, gateway)["data"]
+    before = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    objects = spec_keys(registry)
+    refused = update(registry, tool, pets("2.0.0", drop="/pets/{id}"))
+    assert (refused["status"], refused["error"]["code"]) == (409, "BreakingChange")
+    (detail,) = refused["error"]["details"]
+    assert detail["field"] == "data.source"
+    assert detail["diff"]["breaking"] is True
+    assert detail["diff"]["removed"] == ["getPet"]
+    # Nothing written, nothing stored, AgentCore still reads version 1.
+    assert tool_record(registry, tool["tool_id"], gateway["gateway_id"]) == before
+    assert spec_keys(registry) == objects
+    assert served_uri(target_of(registry, gateway)) == tool["spec"]["s3_uri"]
+    assert version_item(registry, tool["tool_id"], 2) is None
+
+    allowed = update(registry, tool, pets("2.0.0", drop="/pets/{id}"), allow_breaking=True)
+    assert allowed["status"] == 200, allowed
+    assert allowed["data"]["diff"]["removed"] == ["getPet"]
+    record = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert record["spec"]["operations"] == ["listPets"]
+    assert (
+        record["audit"][-1]["detail"] == "spec: 0 added, 1 removed, 0 changed (breaking, allowed)"
+    )
+    second = version_item(registry, tool["tool_id"], 2)
+    assert second is not None
+    assert (second["breaking"], second["diff"]["removed"]) == (True, ["getPet"])
+    listed = versions(registry, tool)["items"]
+    assert [(v["version"], v["breaking"]) for v in listed] == [(2, True), (1, False)]
+
+    # Back to version 1 gives getPet back: adding is not breaking.
+    restored = registry.invoke(event("rollback_tool", {"tool_id": tool["tool_id"], "version": 1}))
+    assert restored["status"] == 200, restored
+    assert restored["data"]["diff"]["added"] == ["getPet"]
+    assert served_uri(target_of(registry, gateway)) == tool["spec"]["s3_uri"]
+
+
+def test_an_added_operation_needs_no_flag_and_the_answer_shows_the_diff(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = create_tool(registry, gateway)["data"]
+    grown = with_operation(pets("1.1.0"), "/owners", "listOwners")
+    answer = update(registry, tool, grown)
+    assert answer["status"] == 200, answer
+    assert answer["data"]["diff"]["added"] == ["listOwners"]
+    assert answer["data"]["diff"]["breaking"] is False
+    # Rolling back would remove it again: the gate applies to a rollback too.
+    back = registry.invoke(event("rollback_tool", {"tool_id": tool["tool_id"], "version": 1}))
+    assert (back["status"], back["error"]["code"]) == (409, "BreakingChange")
+    assert back["error"]["details"][0]["diff"]["removed"] == ["listOwners"]
+
+
+def test_diff_tool_answers_the_diff_and_changes_nothing(
+    registry: Registry, gateway: dict[str, Any]
+) -> None:
+    tool = create_tool(registry, gateway)["data"]
+    before = tool_record(registry, tool["tool_id"], gateway["gateway_id"])
+    objects = spec_keys(registry)
+
+    def diff(spec: Any) -> dict[str, Any]:
+        return registry.invoke(
+            event(
+                "diff_tool",
+                {"tool_id": tool["tool_id"], "source": inline(spec)},
+                request_id=None,
+            )
+        )
+
+    answer = diff(pets("2.0.0", drop="/pets"))
+    assert answer["status"] == 200, answer
+    assert answer["data"]["breaking"] is True
+    assert answer["data"]["diff"]["removed"] == ["listPets"]
+    assert answer["data"]["candidate"]["operations"] == ["getPet"]
+    assert answer["data"]["current_version"] == 1
+    same = diff(copy.deepcopy(PETS))["data"]
+    assert same["candidate"]["same_as_current"] is True
+    assert (same["breaking"], same["diff"]["counts"]["findings"]) == (False, 0)
+    invalid = diff({"openapi": "3.0.3"})
+    assert invalid["status"] == 422
+    assert tool_record(registry, tool["tool_id"], gateway["gateway_id"]) == before
+    assert spec_keys(registry) == objects

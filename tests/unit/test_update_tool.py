@@ -108,11 +108,16 @@ def test_update_with_the_same_spec_skips_validation_and_writes(
         targetId=tool["agentcore"]["target_id"],
     )
     assert remote["description"] == "same spec"
-    # Other options are another published document: validated again.
+    # Other options are another published document: validated again (and,
+    # leaving listPets out, a breaking change that must be allowed).
     changed = registry.invoke(
         event(
             "update_tool",
-            {"tool_id": tool["tool_id"], "source": inline(include_operations=["getPet"])},
+            {
+                "tool_id": tool["tool_id"],
+                "source": inline(include_operations=["getPet"]),
+                "allow_breaking": True,
+            },
         )
     )
     assert changed["status"] == 200, changed

@@ -1,5 +1,11 @@
-"""`rollback_tool` and `list_tool_versions` (issue 15): a tool's kept spec
-versions, and one of them published again.
+"""`list_tool_versions`, `diff_tool` and `rollback_tool` (issue 15): a
+tool's kept spec versions, what a candidate spec would change, and a kept
+version published again.
+
+`diff_tool` checks a candidate source as `update_tool` would (the same
+intake, normalization and AgentCore rules: an invalid one is 422) and
+answers its diff from the published spec (services/tools/spec_gate.py),
+changing nothing.
 
 A rollback is an update whose new spec is a kept version's published
 object (services/tools/spec_versions.py), read back from the bucket,
@@ -25,6 +31,7 @@ from services.records.types import ToolRecord
 from services.tools import spec_versions, targets
 from services.tools.models import (
     MAX_SPEC_BYTES,
+    DiffToolData,
     InlineSource,
     ListToolVersionsData,
     RollbackToolData,
@@ -50,11 +57,48 @@ def list_tool_versions(call: Call, data: ListToolVersionsData) -> Result:
     )
 
 
-def rollback_tool(call: Call, data: RollbackToolData) -> Result:
-    record = load_tool(call, data.tool_id, data.gateway_id)
+def _openapi_tool(call: Call, tool_id: str, gateway_id: str | None) -> ToolRecord:
+    record = load_tool(call, tool_id, gateway_id)
     if targets.for_record(record) is not OPENAPI:
         why = "only an OpenAPI tool keeps spec versions"
         raise RequestValidationError(why, [{"field": "data.tool_id", "message": why}])
+    return record
+
+
+def diff_tool(call: Call, data: DiffToolData) -> Result:
+    # Imported here: the diff is this action's machinery, not a read's.
+    from services.tools import spec_gate
+    from services.tools.spec_pipeline import PreparedSpec
+
+    record = _openapi_tool(call, data.tool_id, data.gateway_id)
+    if targets.for_source(data.source) is not OPENAPI:
+        why = "an OpenAPI tool is diffed against an OpenAPI source"
+        raise RequestValidationError(why, [{"field": "data.source.type", "message": why}])
+    candidate = OPENAPI.prepare(
+        call, data.source, target_name=record["name"], existing_targets=0, current=None
+    )
+    assert isinstance(candidate, PreparedSpec)  # noqa: S101 - without `current` there is one
+    diff = spec_gate.diff_from_current(call, record, candidate)
+    return Result(
+        200,
+        {
+            "tool_id": record["tool_id"],
+            "gateway_id": record["gateway_id"],
+            "current_version": record.get("spec_version"),
+            "candidate": {
+                "sha256": candidate.sha256,
+                "operations": list(candidate.report.published_operations),
+                "same_as_current": candidate.sha256 == (record.get("spec") or {}).get("sha256"),
+            },
+            # None: the published object is gone, there is nothing to compare.
+            "breaking": diff.breaking if diff is not None else None,
+            "diff": diff.to_dict() if diff is not None else None,
+        },
+    )
+
+
+def rollback_tool(call: Call, data: RollbackToolData) -> Result:
+    record = _openapi_tool(call, data.tool_id, data.gateway_id)
     version = spec_versions.get(call, record, data.version)
     body = call.runtime.spec_bucket.read(str(version["s3_key"]), MAX_SPEC_BYTES)
     if body is None or hashlib.sha256(body).hexdigest() != version["sha256"]:
