@@ -98,6 +98,9 @@ def add_tool_commands(tools: Any) -> None:
     create.add_argument("--name", required=True)
     create.add_argument("--description")
     _source_options(create, required=True)
+    create.add_argument(
+        "--auto-refresh", action="store_true", help="a URL spec: refreshed on reconcile's schedule"
+    )
     _credential_options(create)
     create.set_defaults(action="create_tool", data=_tool_data)
     get = tools.add_parser("get")
@@ -128,17 +131,17 @@ def add_tool_commands(tools: Any) -> None:
     delete.add_argument("--tool-id", required=True)
     delete.add_argument("--gateway-id")
     delete.set_defaults(action="delete_tool", data=_fields("tool_id", "gateway_id"))
-    versions, diff, rollback = _version_commands(tools)
+    versions, diff, rollback, refresh = _version_commands(tools)
     sync = tools.add_parser("sync", help="AgentCore lists an MCP server tool's tools again")
     sync.add_argument("--tool-id", required=True)
     sync.add_argument("--gateway-id")
     sync.set_defaults(action="sync_tool", data=_fields("tool_id", "gateway_id"))
-    for parser in (create, get, listing, update, delete, versions, diff, rollback, sync):
+    for parser in (create, get, listing, update, delete, versions, diff, rollback, refresh, sync):
         parser.set_defaults(func=run_command)
 
 
 def _version_commands(tools: Any) -> tuple[argparse.ArgumentParser, ...]:
-    """`tool versions|diff|rollback` (issue 15)."""
+    """`tool versions|diff|rollback|refresh` (issue 15)."""
     versions = tools.add_parser("versions", help="an OpenAPI tool's spec versions, newest first")
     versions.add_argument("--tool-id", required=True)
     versions.add_argument("--gateway-id")
@@ -165,7 +168,16 @@ def _version_commands(tools: Any) -> tuple[argparse.ArgumentParser, ...]:
         action="rollback_tool",
         data=_fields("tool_id", "gateway_id", "version", "expected_version", "allow_breaking"),
     )
-    return versions, diff, rollback
+    refresh = tools.add_parser("refresh", help="fetch a url tool's spec again and publish a change")
+    refresh.add_argument("--tool-id", required=True)
+    refresh.add_argument("--gateway-id")
+    refresh.add_argument("--expected-version", type=int)
+    refresh.add_argument("--allow-breaking", action="store_true")
+    refresh.set_defaults(
+        action="refresh_tool",
+        data=_fields("tool_id", "gateway_id", "expected_version", "allow_breaking"),
+    )
+    return versions, diff, rollback, refresh
 
 
 def add_reconcile_command(sub: Any) -> None:
@@ -278,7 +290,15 @@ class SpecFile:
 
 def _tool_data(args: argparse.Namespace) -> dict[str, Any]:
     """create_tool's, update_tool's or diff_tool's data."""
-    names = ["tool_id", "gateway_id", "name", "description", "expected_version", "allow_breaking"]
+    names = [
+        "tool_id",
+        "gateway_id",
+        "name",
+        "description",
+        "expected_version",
+        "allow_breaking",
+        "auto_refresh",
+    ]
     data = _fields(*(n for n in names if hasattr(args, n)))(args)
     source = _source(args)
     if source is not None:

@@ -20,6 +20,10 @@ AgentCore's gateways and targets, and for each difference decides:
 - a spec object or credential provider of the registry's that no live
   record uses: a *leftover* of a FAILED or DELETED tool (or a spec an
   update replaced) is removed; one no record knows is an orphan, as above.
+- an ACTIVE tool created with `auto_refresh` (issue 15): refreshed from its
+  URL (not in a dry run), as its own request for the tool's team; a
+  breaking change is held on the record, never applied, and named in the
+  report (`refresh-held`) on every run until a spec is published.
 
 `dry_run` (the default) changes nothing and says what it would do. Every
 repair goes through the same conditional, leased writes as the actions, so
@@ -126,6 +130,8 @@ def reconcile(
             _check_record(call, report, GATEWAYS, gateway, older_than_seconds)
             for tool in store.live_tools(gateway["gateway_id"]):
                 _check_record(call, report, TOOLS, tool, older_than_seconds)
+                if tool.get("auto_refresh") or tool.get("refresh_pending"):
+                    _refresh(call, report, tool)
             if call.now() > call.deadline - _STOP_MARGIN_SECONDS:
                 # Resume right after this gateway, whatever the page held.
                 position = {
@@ -278,6 +284,43 @@ def _check_active(call: Call, report: Report, subject: Subject[R], record: R) ->
         return
     if subject.counts_in_step:
         report.counts["in-step"] += 1
+
+
+def _refresh(call: Call, report: Report, tool: ToolRecord) -> None:
+    """An `auto_refresh` tool refreshed from its URL (not in a dry run); a
+    breaking change held on the record is reported on every run."""
+    # Imported here: the refresh's machinery (the fetch, the pipeline, the
+    # diff) is this step's, not every reconcile's.
+    from services.tools import version_flow
+
+    ident = tool["tool_id"]
+    record = call.runtime.records.get_tool(ident, tool["gateway_id"])
+    if record is None or record.get("status") != "ACTIVE" or record.get("pending") is not None:
+        return
+    # A fetch and a validation take seconds: only with time to spare (the
+    # next run refreshes what this one could not).
+    time_left = call.deadline - call.now() > 3 * _STOP_MARGIN_SECONDS
+    if record.get("auto_refresh") and not report.dry_run and time_left:
+        actor = Actor(user=_RECONCILER, team=str(record.get("team")), roles=["admin"])
+        try:
+            outcome, detail = version_flow.scheduled_refresh(call, record, actor=actor)
+        except RegistryError as exc:
+            report.add("tool", ident, "refresh-failed", "none", done=False, detail=exc.message)
+            return
+        if outcome == "refreshed":
+            report.add("tool", ident, "refreshed", "published", done=True, detail=detail)
+            return
+        record = call.runtime.records.get_tool(ident, tool["gateway_id"]) or record
+    held = record.get("refresh_pending")
+    if held:
+        report.add(
+            "tool",
+            ident,
+            "refresh-held",
+            "none: held (send refresh_tool with allow_breaking, or update_tool)",
+            done=False,
+            detail=f"a breaking change found {held.get('found_at')}",
+        )
 
 
 def _mark_failed(call: Call, kind: Kind[R], record: R, finding: str, reasons: str) -> None:

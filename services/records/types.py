@@ -139,6 +139,10 @@ class ToolRecord(RecordBase):
     # (services/tools/spec_versions.py; absent before its first version).
     spec_version: NotRequired[int]
     spec_versions: NotRequired[list[dict[str, Any]]]
+    # A url tool refreshed on the reconcile schedule; what a scheduled
+    # refresh found breaking and held (services/tools/version_flow.py).
+    auto_refresh: NotRequired[bool]
+    refresh_pending: NotRequired[dict[str, Any] | None]
 
 
 def gateway_agentcore_id(record: GatewayRecord | None) -> str | None:

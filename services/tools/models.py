@@ -284,6 +284,14 @@ class CreateToolData(StrictModel):
     source: SpecSource
     credentials: Credentials = Field(default_factory=lambda: NoCredentials(type="none"))
     metadata: Metadata = None
+    # Refresh from the source URL on the reconcile schedule (issue 15).
+    auto_refresh: bool = False
+
+    @model_validator(mode="after")
+    def _refresh_needs_a_url(self) -> CreateToolData:
+        if self.auto_refresh and not isinstance(self.source, UrlSource):
+            raise ValueError("auto_refresh needs a url source: it is refreshed from that URL")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -355,6 +363,13 @@ class ListToolVersionsData(StrictModel):
     gateway_id: GatewayId | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     next_token: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+
+
+class RefreshToolData(StrictModel):
+    tool_id: ToolId
+    gateway_id: GatewayId | None = None
+    expected_version: Annotated[int, Field(ge=1)] | None = None
+    allow_breaking: bool = False
 
 
 class DiffToolData(StrictModel):

@@ -397,6 +397,8 @@ def create_tool(call: Call, data: CreateToolData) -> Result:
         "audit": [audit.entry(call, "create-started", version=1, status="PENDING")],
         "target": {"kind": kind.name},
         "tools": list(prepared.tools),
+        # Refreshed from its URL on the reconcile schedule (issue 15).
+        "auto_refresh": data.auto_refresh,
     }
     # What the target will serve, under its kind's attribute.
     record = kind.with_description(record, prepared.describe())
@@ -842,6 +844,8 @@ def _finish_update(
             "credentials": described,
             "agentcore": agentcore,
             **version.fields,
+            # A spec published: a refresh held before no longer applies.
+            **({"refresh_pending": None} if version.number else {}),
         },
         remove=("lease", "pending"),
         extra=version.extra,
