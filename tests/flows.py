@@ -16,11 +16,13 @@ mutating action the dispatcher registers, or names why one is left out
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests import fake_web
 from tests.support import Registry, event, make_rest_api
 
 AGENTCORE = "bedrock-agentcore-control"
@@ -98,6 +100,22 @@ def make_gateway_and_updated_tool(ctx: Ctx) -> None:
     response = ctx.registry.invoke(event("update_tool", update_tool(ctx)))
     assert response["status"] == 200, response
     ctx.tool = response["data"]
+
+
+SPEC_URL = "https://specs.example.com/pets.json"
+
+
+def make_gateway_and_url_tool(ctx: Ctx) -> None:
+    """A tool from a URL, whose URL then serves a changed spec (the matrices
+    serve it from tests/fake_web.py's PAGES)."""
+    make_gateway(ctx)
+    fake_web.PAGES.clear()
+    fake_web.PAGES[SPEC_URL] = json.dumps(spec()["spec"]).encode()
+    data = {**create_tool(ctx), "source": {"type": "url", "url": SPEC_URL}}
+    response = ctx.registry.invoke(event("create_tool", data))
+    assert response["status"] == 201, response
+    ctx.tool = response["data"]
+    fake_web.PAGES[SPEC_URL] = json.dumps(spec("2.0.0")["spec"]).encode()
 
 
 def make_gateway_and_lambda_tool(ctx: Ctx) -> None:
@@ -182,6 +200,11 @@ def update_tool(ctx: Ctx) -> dict[str, Any]:
 
 
 def delete_tool(ctx: Ctx) -> dict[str, Any]:
+    return {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
+
+
+def refresh_tool(ctx: Ctx) -> dict[str, Any]:
+    # The URL serves 2.0.0 now (issue 15): an update through the gate.
     return {"tool_id": ctx.tool["tool_id"], "gateway_id": ctx.gateway["gateway_id"]}
 
 
@@ -438,9 +461,9 @@ class Flow:
     @property
     def kind(self) -> str:  # create, update, delete
         verb = self.action.split("_", 1)[0]
-        # sync_tool and rollback_tool take the record as an update does (a
-        # pending change under a lease), and fail or pause as one.
-        return "update" if verb in ("sync", "rollback") else verb
+        # sync_tool, rollback_tool and refresh_tool take the record as an
+        # update does (a pending change under a lease), and fail or pause as one.
+        return "update" if verb in ("sync", "rollback", "refresh") else verb
 
     @property
     def subject(self) -> str:  # gateway, tool
@@ -601,6 +624,21 @@ FLOWS: dict[str, Flow] = {
             # The change applied, version 2 written, ledger completed; the
             # replaced spec stays: it is version 1.
             _TRANSACT,
+        ),
+    ),
+    # The spec its URL serves now (tests/fake_web.py), published as an update.
+    "refresh_tool": Flow(
+        "refresh_tool",
+        make_gateway_and_url_tool,
+        refresh_tool,
+        (
+            _GET_ITEM,  # the record (then the URL is fetched: no AWS call)
+            f"{S3}.GetObject",  # the published spec, diffed with the fetched one (the gate)
+            _TRANSACT,  # lease + pending change, ledger
+            f"{S3}.PutObject",  # the new spec, beside the old one
+            f"{AGENTCORE}.UpdateGatewayTarget",
+            f"{AGENTCORE}.GetGatewayTarget",
+            _TRANSACT,  # version 2 published, ledger completed
         ),
     ),
     "rollback_tool": Flow(
@@ -781,11 +819,4 @@ FAULT_FLOWS: dict[str, Flow] = {name: flow for name, flow in FLOWS.items() if fl
 # Mutating actions (`@action(..., mutating=True)`) neither matrix runs, each
 # with the reason. A new mutating action fails tests/unit/test_flows.py until
 # it has flows in the table or a line here.
-NOT_IN_THE_MATRICES: dict[str, str] = {
-    # Its AWS calls, once the spec is fetched, are update_tool's (the same
-    # flow: services/tools/version_flow.py), which both matrices cover; but
-    # its fetch needs the test HTTPS server, which the matrices' processes
-    # (sockets off in-process, moto_server children) do not run.
-    # tests/unit/test_refresh_tool.py drives it against that server instead.
-    "refresh_tool": "update_tool's flow after a fetch the matrices cannot serve yet",
-}
+NOT_IN_THE_MATRICES: dict[str, str] = {}

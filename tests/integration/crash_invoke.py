@@ -186,7 +186,11 @@ def _run(request: dict[str, Any], loader: Any, answer_fd: int) -> None:
     # makes copies these handlers.
     session.events.register("before-call", counter("before-call"))
     session.events.register("after-call", counter("after-call"))
-    response = dispatch(request["event"], None, runtime)
+    from tests import fake_web
+
+    # The spec URLs the parent serves from memory, served here too.
+    with fake_web.serving(fake_web.decoded(request.get("pages") or {})):
+        response = dispatch(request["event"], None, runtime)
     with os.fdopen(answer_fd, "w") as answer:
         json.dump({"response": response, "calls": calls}, answer)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from services.records import dynamo
 from services.tools.tool_flow import tool_id_for
+from tests import fake_web
 from tests.flows import Flow, Point
 from tests.support import Registry, described, served_uri, serves_record
 
@@ -86,6 +87,8 @@ class Zygote:
             "env": dict(os.environ),
             "point": [point[0], point[1].operation, point[1].occurrence] if point else None,
             "log": str(log),
+            # The spec URLs a flow serves from memory (tests/fake_web.py).
+            "pages": fake_web.encoded(),
         }
         stdin = self._process.stdin
         assert stdin is not None

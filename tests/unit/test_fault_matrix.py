@@ -72,6 +72,7 @@ from services.records import dynamo
 from services.runtime import Runtime
 from services.s3.s3_service import spec_key
 from services.tools.tool_flow import tool_id_for
+from tests import fake_web
 from tests.conftest import settings_for
 from tests.flows import AGENTCORE, APIGW, DDB, FAULT_FLOWS, S3, Ctx, Flow
 from tests.support import (
@@ -92,6 +93,13 @@ from tests.support import (
 # --- one emulated AWS for the module, wiped between cases ----------------------
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def _spec_urls() -> Iterator[None]:
+    """The spec URLs a flow serves from memory (refresh_tool's; tests/fake_web.py)."""
+    with fake_web.serving():
+        yield
 
 
 @pytest.fixture(scope="module")

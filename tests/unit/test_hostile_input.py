@@ -190,6 +190,11 @@ VALID: dict[str, dict[str, Any]] = {
     "delete_tool": {"tool_id": TL},
     "validate_spec": {"source": INLINE},
     "create_upload_url": {"filename": "pets.json", "size_bytes": 100},
+    "sync_tool": {"tool_id": TL},
+    "list_tool_versions": {"tool_id": TL},
+    "diff_tool": {"tool_id": TL, "source": INLINE},
+    "rollback_tool": {"tool_id": TL, "version": 1},
+    "refresh_tool": {"tool_id": TL},
 }
 
 
@@ -585,6 +590,15 @@ OVERSIZE = [
     ("create_upload_url", {"filename": "pets.json", "size_bytes": 10 * 1024 * 1024 + 1}),
     ("create_upload_url", {"filename": "f" * 256, "size_bytes": 100}),
     ("create_upload_url", {"filename": "../../etc/passwd", "size_bytes": 100}),
+    ("list_tool_versions", {"tool_id": TL, "limit": 101}),
+    ("list_tool_versions", {"tool_id": TL, "limit": 0}),
+    ("list_tool_versions", {"tool_id": TL, "next_token": "v" * 65}),
+    ("rollback_tool", {"tool_id": TL, "version": 0}),
+    ("rollback_tool", {"tool_id": TL, "version": -1}),
+    (
+        "create_tool",
+        {**VALID["create_tool"], "auto_refresh": True},  # an inline source: nothing to refresh
+    ),
 ]
 
 

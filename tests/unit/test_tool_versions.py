@@ -107,6 +107,15 @@ def test_each_published_spec_is_a_version_and_its_object_is_kept(
     rest = versions(registry, tool, limit=1, next_token=page["next_token"])
     assert [v["version"] for v in rest["items"]] == [1]
     assert rest["next_token"] is None
+    for forged in ("garbage", "v0", "v-1", "v999999999"):
+        refused = registry.invoke(
+            event(
+                "list_tool_versions",
+                {"tool_id": tool["tool_id"], "next_token": forged},
+                request_id=None,
+            )
+        )
+        assert (refused["status"], refused["error"]["code"]) == (422, "ValidationError")
     # A list of tools never shows a version item.
     listed_tools = registry.invoke(
         event("list_tools", {"gateway_id": gateway["gateway_id"]}, request_id=None)
