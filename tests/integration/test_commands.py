@@ -309,6 +309,7 @@ def test_tool_update_sends_a_new_spec_and_a_source_takes_any_kind(
         str(spec),
         "--exclude",
         "getPet",
+        "--allow-breaking",  # getPet left out: a breaking change (issue 15)
         "--expected-version",
         str(tool["version"]),
     )
