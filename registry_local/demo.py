@@ -8,6 +8,7 @@ prints each step.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import uuid
@@ -110,7 +111,15 @@ def summary(response: dict[str, Any]) -> dict[str, Any]:
         error = response["error"]
         summary["error"] = {k: error[k] for k in ("code", "message")}
         if error.get("details"):
-            summary["error"]["details"] = error["details"][:3]
+            summary["error"]["details"] = [
+                # A diff (409 BreakingChange) is summed up: what was removed.
+                {"removed": d["diff"]["removed"], "counts": d["diff"]["counts"]}
+                if "diff" in d
+                else d
+                for d in error["details"][:3]
+            ]
+    elif "items" in record and "current_version" in record:
+        summary["items"] = [(i["version"], i["action"], i["breaking"]) for i in record["items"]]
     elif "items" in record:
         summary["items"] = [(i["name"], i["status"]) for i in record["items"]]
     elif "fields" in record:
@@ -194,6 +203,33 @@ def _mcp_server_tool(gateway_id: str) -> None:
                 "source": {"type": "mcp_server", "endpoint": "https://169.254.169.254/mcp"},
             },
         ),
+    )
+
+
+def _versions(tool: dict[str, Any]) -> None:
+    """A breaking update refused, then allowed; the versions; a rollback."""
+    smaller = copy.deepcopy(PETSTORE)
+    removed = sorted(smaller["paths"])[-1]
+    del smaller["paths"][removed]
+    update = {"tool_id": tool["tool_id"], "source": {"type": "inline", "spec": smaller}}
+    step(
+        f"update_tool that removes {removed}: 409 BreakingChange, the diff, nothing changed",
+        _event("update_tool", update),
+    )
+    step(
+        "the same update with allow_breaking: published as spec version 2",
+        _event("update_tool", {**update, "allow_breaking": True}),
+    )
+    step(
+        "list_tool_versions: newest first",
+        _read("list_tool_versions", {"tool_id": tool["tool_id"]}),
+    )
+    restored = step(
+        "rollback_tool to version 1: the target reads version 1's object again",
+        _event("rollback_tool", {"tool_id": tool["tool_id"], "version": 1}),
+    )
+    print(
+        f"   spec version {restored['data']['spec_version']}: {restored['data']['spec']['s3_uri']}"
     )
 
 
@@ -381,6 +417,7 @@ def run_demo() -> int:
         _smithy_tool(gateway_id)
         _mcp_server_tool(gateway_id)
         _api_gateway_tool(gateway_id)
+        _versions(tool["data"])
         step("list_tools", _read("list_tools", {"gateway_id": gateway_id}))
         step(
             "list_tools of kind lambda",
