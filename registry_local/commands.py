@@ -245,10 +245,11 @@ def _credential_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _fields(*names: str) -> Callable[[argparse.Namespace], dict[str, Any]]:
-    """The data of a command whose flags are the action's fields."""
+    """The data of a command whose flags are the action's fields (those of
+    `names` its parser has: one builder serves a create and an update)."""
 
     def data(args: argparse.Namespace) -> dict[str, Any]:
-        values = {name: getattr(args, name) for name in names}
+        values = {name: getattr(args, name) for name in names if hasattr(args, name)}
         return {k: v for k, v in values.items() if v is not None and v is not False}
 
     return data
@@ -256,7 +257,7 @@ def _fields(*names: str) -> Callable[[argparse.Namespace], dict[str, Any]]:
 
 def _gateway_data(args: argparse.Namespace) -> dict[str, Any]:
     """create_gateway's or update_gateway's data (the parser has the flags of one)."""
-    names = [
+    data = _fields(
         "gateway_id",
         "name",
         "description",
@@ -265,8 +266,7 @@ def _gateway_data(args: argparse.Namespace) -> dict[str, Any]:
         "authorizer_type",
         "kms_key_arn",
         "exception_level",
-    ]
-    data = _fields(*(n for n in names if hasattr(args, n)))(args)
+    )(args)
     if args.tag:
         pairs = [tag.partition("=") for tag in args.tag]
         if any(not sep for _, sep, _ in pairs):
@@ -290,7 +290,7 @@ class SpecFile:
 
 def _tool_data(args: argparse.Namespace) -> dict[str, Any]:
     """create_tool's, update_tool's or diff_tool's data."""
-    names = [
+    data = _fields(
         "tool_id",
         "gateway_id",
         "name",
@@ -298,8 +298,7 @@ def _tool_data(args: argparse.Namespace) -> dict[str, Any]:
         "expected_version",
         "allow_breaking",
         "auto_refresh",
-    ]
-    data = _fields(*(n for n in names if hasattr(args, n)))(args)
+    )(args)
     source = _source(args)
     if source is not None:
         data["source"] = source

@@ -54,6 +54,23 @@ def make_gateway(endpoint: str, capsys: pytest.CaptureFixture[str], name: str) -
     return gateway
 
 
+def make_pets_tool(
+    endpoint: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, gateway: dict[str, Any]
+) -> dict[str, Any]:
+    """PETS registered from a file by `tool create`."""
+    spec = tmp_path / "pets.json"
+    spec.write_text(json.dumps(PETS))
+    code, out, err = registry_cmd(
+        endpoint,
+        capsys,
+        *("tool", "create", "--gateway-id", gateway["gateway_id"]),
+        *("--name", "pets", "--spec", str(spec)),
+    )
+    assert code == 0, err
+    tool: dict[str, Any] = json.loads(out)["data"]
+    return tool
+
+
 def uploads(registry: Registry) -> list[str]:
     return [key for key in spec_keys(registry) if key.startswith("uploads/")]
 
@@ -289,14 +306,8 @@ def test_tool_update_sends_a_new_spec_and_a_source_takes_any_kind(
     endpoint: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     gateway = make_gateway(endpoint, capsys, "kinds")
-    spec = tmp_path / "pets.yaml"
-    spec.write_text(json.dumps(PETS))
+    tool = make_pets_tool(endpoint, capsys, tmp_path, gateway)
     base = ["--gateway-id", gateway["gateway_id"]]
-    code, out, err = registry_cmd(
-        endpoint, capsys, "tool", "create", *base, "--name", "pets", "--spec", str(spec)
-    )
-    assert code == 0, err
-    tool = json.loads(out)["data"]
     code, out, err = registry_cmd(
         endpoint,
         capsys,
@@ -306,7 +317,7 @@ def test_tool_update_sends_a_new_spec_and_a_source_takes_any_kind(
         tool["tool_id"],
         *base,
         "--spec",
-        str(spec),
+        str(tmp_path / "pets.json"),
         "--exclude",
         "getPet",
         "--allow-breaking",  # getPet left out: a breaking change (issue 15)
@@ -458,14 +469,7 @@ def test_versions_diff_and_rollback_from_the_shell(
     endpoint: str, registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     gateway = make_gateway(endpoint, capsys, "versions")
-    spec = tmp_path / "pets.json"
-    spec.write_text(json.dumps(PETS))
-    base = ["--gateway-id", gateway["gateway_id"]]
-    code, out, err = registry_cmd(
-        endpoint, capsys, "tool", "create", *base, "--name", "pets", "--spec", str(spec)
-    )
-    assert code == 0, err
-    tool = ["--tool-id", json.loads(out)["data"]["tool_id"]]
+    tool = ["--tool-id", make_pets_tool(endpoint, capsys, tmp_path, gateway)["tool_id"]]
     smaller = json.loads(json.dumps(PETS))
     del smaller["paths"]["/pets/{id}"]
     (tmp_path / "smaller.json").write_text(json.dumps(smaller))
