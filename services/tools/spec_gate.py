@@ -50,9 +50,9 @@ def checked(
     if diff.breaking and not allow_breaking:
         counts = shown["counts"]
         raise BreakingChangeError(
-            f"the new spec breaks agents that call the current one: {counts['removed']} "
-            f"operation(s) removed, {counts['breaking_findings']} breaking change(s); "
-            "send allow_breaking: true to publish it anyway",
+            "the new spec breaks agents that call the current one: "
+            f"{counts['removed']} operation(s) removed and {counts['breaking_findings']} "
+            "breaking change(s) in the others; send allow_breaking: true to publish it anyway",
             [{"field": "data.source", "message": "breaking changes", "diff": shown}],
         )
     return shown
