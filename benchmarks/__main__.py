@@ -3,6 +3,7 @@ one JSON file (benchmarks/results/latest.json). See docs/benchmarks.md.
 
     python -m benchmarks                      # the whole run (about 8 minutes on 2 cores)
     python -m benchmarks --only cold,rt       # some sections
+    python -m benchmarks --only reconcile     # reconcile at scale (not in the whole run: minutes)
     python -m benchmarks --quick              # fewer repetitions, small specs: a check that it runs
     python -m benchmarks --from benchmarks/results/reference.json   # print a written run
 """
@@ -19,6 +20,8 @@ from pathlib import Path
 from benchmarks.common import LAMBDA_DIR, RESULTS, ROOT, SPECS_DIR, SectionResult
 
 SECTIONS = ("package", "cold", "rt", "spec", "memory", "throughput")
+# Sections only `--only` runs (they take minutes): reconcile at scale (issue 16).
+EXTRA_SECTIONS = ("reconcile",)
 
 
 def _importable() -> None:
@@ -35,7 +38,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default=",".join(SECTIONS),
-        help=f"comma-separated sections among {', '.join(SECTIONS)} (default: all)",
+        help=f"comma-separated sections among {', '.join(SECTIONS + EXTRA_SECTIONS)} "
+        f"(default: all but {', '.join(EXTRA_SECTIONS)})",
     )
     parser.add_argument(
         "--quick",
@@ -58,7 +62,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.sections = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = set(args.sections) - set(SECTIONS)
+    unknown = set(args.sections) - set(SECTIONS) - set(EXTRA_SECTIONS)
     if unknown:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     return args
@@ -126,6 +130,7 @@ def run(args: argparse.Namespace) -> list[SectionResult]:
         cold_start,
         memory,
         package_size,
+        reconcile_scale,
         round_trips,
         spec_pipeline,
         throughput,
@@ -162,7 +167,7 @@ def run(args: argparse.Namespace) -> list[SectionResult]:
         sections.append(result)
 
     section("package", package_size.run)
-    needs_moto = {"cold", "rt", "spec", "throughput"} & set(args.sections)
+    needs_moto = {"cold", "rt", "spec", "throughput", "reconcile"} & set(args.sections)
     if not needs_moto:
         section("memory", lambda: memory.run(specs=specs, iterations=4 if quick else 30))
         return sections
@@ -183,6 +188,7 @@ def run(args: argparse.Namespace) -> list[SectionResult]:
             "throughput",
             lambda: throughput.run(server, cycles=3 if quick else 20, repeats=1 if quick else 3),
         )
+        section("reconcile", lambda: reconcile_scale.run(server, quick=quick))
     invalid = {
         name
         for s in sections

@@ -42,7 +42,16 @@ from registry_local.client import (
     request_id_for,
 )
 
-_SHOWN = ("gateway_id", "tool_id", "name", "status", "version", "team", "last_error")
+_SHOWN = (
+    "gateway_id",
+    "tool_id",
+    "name",
+    "status",
+    "version",
+    "spec_version",
+    "team",
+    "last_error",
+)
 # What an interrupted command exits with (128 + SIGINT), as shells do.
 _INTERRUPTED = 130
 
@@ -523,10 +532,7 @@ def _print(answer: dict[str, Any], output: str) -> None:
         return
     if not answer.get("ok"):
         error = answer.get("error") or {}
-        details = "; ".join(
-            str(d.get("field") or d.get("path") or "") + ": " + str(d.get("message", ""))
-            for d in error.get("details") or []
-        )
+        details = "; ".join(_detail(d) for d in error.get("details") or [])
         print(
             f"error {error.get('code')} ({answer.get('status')}): {error.get('message')}"
             + (f" [{details}]" if details else "")
@@ -550,6 +556,31 @@ def _print(answer: dict[str, Any], output: str) -> None:
     for key in _SHOWN:
         if key in data:
             print(f"{key}: {data[key]}")
+    if data.get("diff"):
+        # An update or rollback that changed the spec: what changed.
+        print(f"diff: {_diff_line(data['diff'])}")
+
+
+def _detail(detail: dict[str, Any]) -> str:
+    where = str(detail.get("field") or detail.get("path") or "")
+    if "diff" in detail:  # 409 BreakingChange: what would break
+        return f"{where}: {_diff_line(detail['diff'])}"
+    return f"{where}: {detail.get('message', '')}"
+
+
+def _counts_line(diff: dict[str, Any]) -> str:
+    counts = diff["counts"]
+    return (
+        f"{'breaking' if diff['breaking'] else 'not breaking'}: {counts['added']} added, "
+        f"{counts['removed']} removed, {counts['changed']} changed"
+    )
+
+
+def _diff_line(diff: dict[str, Any]) -> str:
+    line = _counts_line(diff)
+    if diff.get("removed"):
+        line += " (removed: " + ", ".join(diff["removed"]) + ")"
+    return line
 
 
 def _diff(diff: dict[str, Any] | None) -> None:
@@ -557,11 +588,7 @@ def _diff(diff: dict[str, Any] | None) -> None:
     if diff is None:
         print("the published spec is missing: nothing to compare")
         return
-    counts = diff["counts"]
-    print(
-        f"{'breaking' if diff['breaking'] else 'not breaking'}: {counts['added']} added, "
-        f"{counts['removed']} removed, {counts['changed']} changed"
-    )
+    print(_counts_line(diff))
     for name in diff["removed"]:
         print(f"- {name}")
     for name in diff["added"]:

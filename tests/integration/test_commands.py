@@ -479,9 +479,13 @@ def test_versions_diff_and_rollback_from_the_shell(
     )
     assert code == 0
     assert out.splitlines() == ["breaking: 0 added, 1 removed, 0 changed", "- getPet"]
-    code, out, err = registry_cmd(endpoint, capsys, "tool", "update", *tool, *smaller_spec)
+    code, out, err = registry_cmd(
+        endpoint, capsys, "tool", "update", *tool, *smaller_spec, output="table"
+    )
     assert code == 1
-    assert json.loads(out)["error"]["code"] == "BreakingChange"
+    assert out == ""
+    assert err.splitlines()[-1].startswith("error BreakingChange (409): ")
+    assert "[data.source: breaking: 0 added, 1 removed, 0 changed (removed: getPet)]" in err
     code, out, err = registry_cmd(
         endpoint, capsys, "tool", "update", *tool, *smaller_spec, "--allow-breaking"
     )
@@ -495,8 +499,12 @@ def test_versions_diff_and_rollback_from_the_shell(
         ["2", "update", "True"],
         ["1", "create", "False"],
     ]
-    code, out, err = registry_cmd(endpoint, capsys, "tool", "rollback", *tool, "--version", "1")
+    code, out, err = registry_cmd(
+        endpoint, capsys, "tool", "rollback", *tool, "--version", "1", output="table"
+    )
     assert code == 0, err
+    assert "spec_version: 3" in out.splitlines()
+    assert "diff: not breaking: 1 added, 0 removed, 0 changed" in out.splitlines()
     record = tool_record(registry, tool[1], gateway["gateway_id"])
     assert record is not None
     assert (record["spec_version"], record["spec"]["operations"]) == (3, ["listPets", "getPet"])
