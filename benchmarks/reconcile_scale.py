@@ -7,9 +7,10 @@ Each size is a fresh registry on a reset moto_server (AgentCore holds
 only its gateways, so the run finds no orphans): `gateways` gateways with
 `tools` OpenAPI tools each, made through the real handler, so the records,
 targets and spec objects are what production has. The figures: AWS calls
-per record (gateways and tools both count as records) and milliseconds per
-record, and how both grow from the smallest size to the largest. Issue 16's goal is at most 0.5 calls per
-record; the "before" run measures where the current per-record reads stand.
+per record (gateways and tools both count as records) and milliseconds
+per record, and how both grow from the smallest size to the largest.
+Issue 16's goal is at most 0.5 calls per record; the "before" run
+measures where the current per-record reads stand.
 
 Not in the default run (`python -m benchmarks --only reconcile`): making a
 thousand records takes a few minutes.
