@@ -337,3 +337,26 @@ def test_diff_tool_answers_the_diff_and_changes_nothing(
     assert invalid["status"] == 422
     assert tool_record(registry, tool["tool_id"], gateway["gateway_id"]) == before
     assert spec_keys(registry) == objects
+
+
+def test_a_prune_that_fails_is_left_for_the_next_one(
+    registry: Registry, gateway: dict[str, Any], env: dict[str, str]
+) -> None:
+    keeping_one = Registry(
+        runtime=make_runtime(settings_for({**env, "TOOL_VERSION_RETENTION": "1"}), registry.clock),
+        clock=registry.clock,
+    )
+    tool = create_tool(keeping_one, gateway)["data"]
+    keeping_one.fail("s3.DeleteObject", "ServiceUnavailable", 503)
+    answer = update(keeping_one, tool, pets("2.0.0"))
+    keeping_one.clear_hooks()
+    # The update succeeded; version 1 could not be pruned and is still there.
+    assert answer["status"] == 200, answer
+    assert version_item(keeping_one, tool["tool_id"], 1) is not None
+    assert update(keeping_one, tool, pets("3.0.0"))["status"] == 200
+    # The next publish prunes everything past the retention, its own and the left one.
+    assert version_item(keeping_one, tool["tool_id"], 1) is None
+    assert version_item(keeping_one, tool["tool_id"], 2) is None
+    record = tool_record(keeping_one, tool["tool_id"], gateway["gateway_id"])
+    assert record is not None
+    assert spec_keys(keeping_one) == [record["spec"]["s3_key"]]
