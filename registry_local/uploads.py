@@ -23,7 +23,8 @@ Progress = Callable[[int, int], None]
 # The registry's ledger keeps a request id for 30 days (docs/api.md,
 # "Idempotency"): an upload is worth remembering as long.
 _KEPT_SECONDS = 30 * 24 * 3600
-# http.client sends a body in blocks of this size; progress is reported per block.
+# Reads of the body are capped at this size, so that the progress (reported
+# per read) moves while a large spec is sent.
 _BLOCK = 64 * 1024
 
 
