@@ -32,11 +32,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from services.tools.spec_validation.document import METHODS
 from services.tools.tool_names import TOOL_NAME_PATTERN
 
-# The HTTP methods of an OpenAPI 3.x Path Item, as validation reads them
-# (spec_validation/document.py METHODS: not imported, that package is heavy).
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # A made name stays well inside the 256-character tool name with any target
 # name (models: at most 100) and "___".
 MAX_MADE_NAME = 128
