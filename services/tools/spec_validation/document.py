@@ -11,7 +11,7 @@ reach. `Operation` is one operation and the issues the rules find about it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,6 +130,28 @@ class Spec:
         if isinstance(components, dict):
             document["components"] = _used_components(document, components)
         return document
+
+    def reached(self, op: Operation) -> Iterator[str]:
+        """The JSON paths of what `op` is made of: its own node, its path
+        item's parameters, and every place its `$ref`s lead to (followed
+        transitively, each once; callbacks are other operations)."""
+        yield op.base
+        yield child(op.item_base, "parameters")
+        seen: set[str] = set()
+        stack: list[Any] = [op.node, op.item.get("parameters")]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref not in seen:
+                    seen.add(ref)
+                    target = self.resolve(ref)
+                    if target is not None:
+                        yield target[0]
+                        stack.append(target[1])
+                stack.extend(v for k, v in node.items() if k != "callbacks")
 
     # -- references --------------------------------------------------------
 

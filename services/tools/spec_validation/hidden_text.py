@@ -50,7 +50,7 @@ def flag_hidden_text(spec: Spec, ops: Sequence[Operation]) -> None:
     if not places:
         return
     for op in ops:
-        for where in _reached(op, spec):
+        for where in spec.reached(op):
             for path, char in places.items():
                 if path == where or path.startswith((where + ".", where + "[")):
                     op.issues.append(_issue(path, char))
@@ -94,24 +94,3 @@ def _skipped(key: Any) -> bool:
     return isinstance(key, str) and (
         key in ("example", "examples", "default", "enum") or key.startswith("x-")
     )
-
-
-def _reached(op: Operation, spec: Spec) -> Iterator[str]:
-    """The operation's own path and every place its `$ref`s lead to."""
-    yield op.base
-    yield child(op.item_base, "parameters")
-    seen: set[str] = set()
-    stack: list[Any] = [op.node, op.item.get("parameters")]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref not in seen:
-                seen.add(ref)
-                target = spec.resolve(ref)
-                if target is not None:
-                    yield target[0]
-                    stack.append(target[1])
-            stack.extend(v for k, v in node.items() if k != "callbacks")
