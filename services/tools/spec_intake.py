@@ -286,7 +286,11 @@ def _root_mapping(document: Any, where: str) -> dict[str, Any]:
 def _load_yaml(body: str, where: str) -> dict[str, Any]:
     import yaml
 
-    loader = _loader_class()(body)
+    try:
+        # PyYAML's own reader checks every character here; libyaml while parsing.
+        loader = _loader_class()(body)
+    except yaml.reader.ReaderError as error:
+        raise _invalid(where, _forbidden(error, body, in_bytes=False)) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -295,11 +299,13 @@ def _load_yaml(body: str, where: str) -> dict[str, Any]:
         document = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         raise _yaml_problem(error, where) from None
+    except yaml.reader.ReaderError as error:
+        # A control character or other non-printable input: say which, and where.
+        # libyaml counts UTF-8 bytes, PyYAML's own reader characters.
+        in_bytes = isinstance(loader, getattr(yaml, "CSafeLoader", ()))
+        raise _invalid(where, _forbidden(error, body, in_bytes=in_bytes)) from None
     except yaml.YAMLError:
-        # ReaderError: a control character or other non-printable input.
-        raise _invalid(
-            where, "the spec is not valid YAML: it holds a forbidden character"
-        ) from None
+        raise _invalid(where, "the spec is not valid YAML") from None
     except RecursionError:
         # The pure-Python composer recurses per level; libyaml stops at 1,000.
         raise _too_deep(where, "") from None
@@ -316,8 +322,12 @@ def _loader_class() -> type[Any]:
     spec), else the pure-Python one; the constructor is the safe one either
     way, so `!!python/...` tags fail. Timestamps stay text (as in JSON and
     YAML 1.2), and `!!binary`, `!!set`, `!!omap` and `!!pairs` are refused:
-    the document goes on to JSON, DynamoDB and the validator. Built once:
-    the class holds no state, each parse makes its own instance.
+    the document goes on to JSON, DynamoDB and the validator. A plain `=`
+    (YAML 1.1's value key) and a plain `<<` where no merge can be (a value)
+    are text, as YAML 1.2 reads them: PyYAML resolves them to tags it has
+    no safe constructor for, and refused specs whose authors wrote `=` as
+    text (benchmarks/corpus). Built once: the class holds no state, each
+    parse makes its own instance.
     """
     import yaml
     from yaml.constructor import SafeConstructor
@@ -331,6 +341,8 @@ def _loader_class() -> type[Any]:
         f"{tag}float": SafeConstructor.construct_yaml_float,
         f"{tag}str": SafeConstructor.construct_yaml_str,
         f"{tag}timestamp": SafeConstructor.construct_yaml_str,
+        f"{tag}value": SafeConstructor.construct_yaml_str,
+        f"{tag}merge": SafeConstructor.construct_yaml_str,
         f"{tag}seq": SafeConstructor.construct_yaml_seq,
         f"{tag}map": SafeConstructor.construct_yaml_map,
         None: SafeConstructor.construct_undefined,
@@ -423,6 +435,24 @@ def _measure(
     if size > MAX_NODES:
         raise _too_many(where)
     return size, height
+
+
+def _forbidden(error: Any, body: str, *, in_bytes: bool) -> str:
+    """A ReaderError as the character it refused (its code point) and where."""
+    position = getattr(error, "position", None)
+    if in_bytes and isinstance(position, int):
+        position = len(body.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+    character = getattr(error, "character", None)
+    what = "a forbidden character"
+    if isinstance(character, int):
+        what = f"the forbidden character U+{character:04X}"
+    elif isinstance(character, str) and len(character) == 1:
+        what = f"the forbidden character U+{ord(character):04X}"
+    if not isinstance(position, int) or not 0 <= position <= len(body):
+        return f"the spec is not valid YAML: it holds {what}"
+    line = body.count("\n", 0, position) + 1
+    column = position - (body.rfind("\n", 0, position) + 1) + 1
+    return f"the spec is not valid YAML: it holds {what} (line {line}, column {column})"
 
 
 def _yaml_problem(error: Any, where: str) -> InvalidSpecError:

@@ -50,7 +50,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from services.tools import json_pointer
+from services.tools import json_pointer, spec_names
+from services.tools.spec_names import OperationName
 from services.tools.spec_validation.document import METHODS
 
 # Keys whose values are data, not schemas: never walked.
@@ -96,6 +97,8 @@ class Note:
     path: str
     change: str
     parts: tuple[Part, ...]  # the same path as keys
+    # A made operationId (spec_names): the record keeps it with the original.
+    operation_name: OperationName | None = None
 
     def to_dict(self) -> dict[str, str]:
         return {"path": self.path, "change": self.change}
@@ -142,6 +145,10 @@ class _Normalizer:
         # original is alive as long as the input document, so its id is stable.
         self._done: dict[int, Any] = {}
         self._active: set[int] = set()  # being normalized: a $ref back to one is a cycle
+        self._names = spec_names.plan(document)
+        self._v31 = str(document.get("openapi", "")).startswith("3.1")
+        # The compositions some `$ref` points into (found on first need).
+        self._pinned: set[tuple[Part, ...]] | None = None
 
     # -- the document --------------------------------------------------------
 
@@ -210,6 +217,23 @@ class _Normalizer:
                 # `responses` is keyed by status codes, one of them "default".
                 changes[key] = self._walk(value, [*parts, key], names=key == "responses")
         out = _with(operation, changes)
+        made = (
+            self._names.get((parts[1], parts[2]))
+            if len(parts) == 3 and parts[0] == "paths"
+            else None
+        )
+        if made is not None:
+            out = {**out, "operationId": made.name}
+            if made.original is None:
+                change = f"made operationId '{made.name}' from the method and path: AgentCore "
+                change += "Gateway uses the operationId as the tool name"
+            else:
+                change = (
+                    f"operationId {made.original!r} is no usable tool name (letters, digits, '_' "
+                    f"and '-' only): published as '{made.name}' (include_operations and "
+                    "exclude_operations take either)"
+                )
+            self._note([*parts, "operationId"], change, made)
         if "security" in operation:
             self._note(
                 [*parts, "security"],
@@ -256,6 +280,11 @@ class _Normalizer:
             parts.append("allOf")
             out = self._flatten(out, parts)
             parts.pop()
+        for key in ("oneOf", "anyOf"):
+            if not names and isinstance(out.get(key), list) and "allOf" not in out:
+                parts.append(key)
+                out = self._alternatives(out, key, parts)
+                parts.pop()
         return out
 
     def _walk_list(self, node: list[Any], parts: list[Part]) -> list[Any]:
@@ -314,7 +343,50 @@ class _Normalizer:
                 return None
         return None
 
+    def _pinned_at(self, parts: list[Part]) -> bool:
+        """Whether a `$ref` of the document points into the composition at
+        `parts`: rewriting it would leave that `$ref` naming nothing, so it
+        is left as it is (and validation judges it)."""
+        if self._pinned is None:
+            self._pinned = set()
+            for ref in _refs_into_compositions(self.document):
+                found = _resolve(self.document, ref)
+                for i, key in enumerate(found[0] if found else ()):
+                    if key in _COMPOSITIONS:
+                        self._pinned.add(found[0][: i + 1])  # type: ignore[index]
+        return tuple(parts) in self._pinned
+
+    def _alternatives(self, node: dict[str, Any], key: str, parts: list[Part]) -> dict[str, Any]:
+        """A oneOf/anyOf of one schema, or of one schema and null, as that
+        schema (nullable); `node` itself otherwise."""
+        members = node[key]
+        own = {k: v for k, v in node.items() if k != key}
+        if not members or len(members) > 2 or not all(_decoration(k) for k in own):
+            return node
+        nulls = [m for m in members if _null_schema(m)]
+        if len(members) - len(nulls) != 1 or self._pinned_at(parts):
+            return node
+        [other] = [m for m in members if not _null_schema(m)]
+        member = self._member(other)
+        if member is None or any(k in _NOT_MOVABLE or k in _COMPOSITIONS for k in member[1]):
+            return node
+        label, schema = member
+        if not nulls:
+            out = _single(schema, own)
+            if out is None:
+                return node
+            self._note(parts, f"{key} of one schema ({label}) replaced by that schema")
+            return out
+        nullable = _nullable(schema, own, v31=self._v31)
+        if nullable is None:
+            return node
+        how = "a type list with 'null'" if self._v31 else "nullable: true"
+        self._note(parts, f"{key} of {label} and null replaced by that schema with {how}")
+        return nullable
+
     def _flatten(self, node: dict[str, Any], parts: list[Part]) -> dict[str, Any]:
+        if self._pinned_at(parts):
+            return node
         members = []
         for raw in node["allOf"]:
             member = self._member(raw)
@@ -328,11 +400,11 @@ class _Normalizer:
         self._note(parts, f"allOf of {len(members)} schema(s) ({labels}) {merged[1]}")
         return merged[0]
 
-    def _note(self, parts: list[Part], change: str) -> None:
+    def _note(self, parts: list[Part], change: str, made: OperationName | None = None) -> None:
         key = tuple(parts)
         if key not in self._noted:
             self._noted.add(key)
-            self.notes.append(Note(path_of(key), change, key))
+            self.notes.append(Note(path_of(key), change, key, made))
 
 
 # --------------------------------------------------------------------------
@@ -488,6 +560,56 @@ def _single(schema: dict[str, Any], decorations: dict[str, Any]) -> dict[str, An
         if flag in decorations and schema.get(flag, False) != decorations[flag]:
             return None  # a nullable enum, say: readers disagree on what it accepts
     return {**schema, **decorations}
+
+
+_COMPOSITIONS = frozenset({"allOf", "oneOf", "anyOf"})
+
+
+def _null_schema(member: Any) -> bool:
+    """`{type: "null"}` or `{enum: [null]}`, with annotations at most."""
+    if not isinstance(member, dict):
+        return False
+    rest = {k: v for k, v in member.items() if not _decoration(k) or k == "nullable"}
+    return rest in ({"type": "null"}, {"enum": [None]})
+
+
+def _nullable(schema: dict[str, Any], own: dict[str, Any], *, v31: bool) -> dict[str, Any] | None:
+    """`schema` that also takes null (3.0 `nullable`, 3.1 a type list), with
+    the node's annotations; None when that cannot be said for sure: no
+    `type` (3.0's `nullable` only widens a type), a `const`, or a schema
+    that already takes null (oneOf would then refuse null, nullable take it)."""
+    kind = schema.get("type")
+    if "const" in schema or schema.get("nullable") is True or own.get("nullable") is False:
+        return None
+    if (isinstance(kind, list) and "null" in kind) or kind == "null":
+        return None
+    if not (isinstance(kind, str) or (v31 and isinstance(kind, list) and kind)):
+        return None
+    out = {**schema, **{k: v for k, v in own.items() if k != "nullable"}}
+    if v31:
+        out["type"] = [*kind, "null"] if isinstance(kind, list) else [kind, "null"]
+    else:
+        out["nullable"] = True
+    enum = schema.get("enum")
+    if isinstance(enum, list) and None not in enum:
+        out["enum"] = [*enum, None]  # an enum lists the null it takes
+    return out
+
+
+def _refs_into_compositions(document: Any) -> list[str]:
+    """The local `$ref`s whose pointer goes through an allOf/oneOf/anyOf."""
+    found = []
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and "Of" in ref:  # a cheap filter: resolved later
+                found.append(ref)
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return found
 
 
 # --------------------------------------------------------------------------

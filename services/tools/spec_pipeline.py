@@ -40,11 +40,18 @@ class CheckedSpec:
     report: SpecReport
     normalized: tuple[Note, ...]
 
+    @property
+    def operation_names(self) -> list[dict[str, Any]]:
+        """The operations published under a made name (spec_names), with
+        what they had: the record's `operation_names`."""
+        return [n.operation_name.to_dict() for n in self.normalized if n.operation_name]
+
     def to_dict(self) -> dict[str, Any]:
         """The `validate_spec` action's answer, without its source."""
         return {
             **self.report.to_dict(),
             "normalized": [note.to_dict() for note in self.normalized],
+            "operation_names": self.operation_names,
         }
 
 
@@ -57,6 +64,7 @@ class PreparedSpec:
     description: dict[str, Any]
     options: dict[str, Any]
     normalized: tuple[Note, ...] = ()
+    operation_names: tuple[dict[str, Any], ...] = ()
 
     @property
     def digest(self) -> str:
@@ -89,6 +97,9 @@ class PreparedSpec:
             "size_bytes": len(self.body),
             "normalized": [n.to_dict() for n in self.normalized[:MAX_RECORDED_NOTES]],
             "normalized_count": len(self.normalized),
+            # Published under a made name: the original operationId (None when
+            # it had none), method and path (services/tools/spec_names.py).
+            "operation_names": list(self.operation_names[:MAX_RECORDED_EXCLUDED]),
             # What on_unsupported "exclude" left out, and why (rule names;
             # validate_spec gives each finding in full).
             "excluded": [
@@ -148,6 +159,7 @@ def prepare(
         description=loaded.description,
         options=options(source),
         normalized=checked.normalized,
+        operation_names=tuple(checked.operation_names),
     )
 
 
@@ -210,15 +222,25 @@ def check(
     operations: normalizing changes no meaning, so it does not matter which
     comes first, and the notes kept are those about what is published.
     """
+    from services.tools.spec_names import aliases
     from services.tools.spec_normalize import normalize_spec, published_notes
     from services.tools.spec_validation import validate_spec
 
     normalized, notes = normalize_spec(document)
+    # include/exclude may name an operation by its made name, its original
+    # operationId or "METHOD /path" (spec_names).
+    names = aliases([n.operation_name for n in notes if n.operation_name])
+
+    def selected(given: list[str] | None) -> list[str] | None:
+        if given is None or not names:
+            return given
+        return list(dict.fromkeys(made for name in given for made in names.get(name, [name])))
+
     report = validate_spec(
         normalized,
         target_name=target_name,
-        include_operations=include_operations,
-        exclude_operations=exclude_operations,
+        include_operations=selected(include_operations),
+        exclude_operations=selected(exclude_operations),
         on_unsupported=on_unsupported,
         existing_targets=existing_targets,
         size_bytes=size_bytes,

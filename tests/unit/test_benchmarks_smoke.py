@@ -121,3 +121,25 @@ def test_report_prints_and_round_trips_through_json(tmp_path: Path) -> None:
     report.write(path, report.document(sections, started=0.0, argv=[], host={}))
     again = report.load_sections(path)
     assert report.text_table(again) == report.text_table(sections)
+
+
+def test_corpus_measure_runs_validate_specs_path_and_counts_by_rule(tmp_path: Path) -> None:
+    from benchmarks.corpus import __main__ as corpus
+    from benchmarks.corpus.measure import measure
+
+    # An operation without operationId: served under a made name now.
+    spec = json.loads(json.dumps(SMALL_SPEC))
+    [first, *_] = (op for item in spec["paths"].values() for op in item.values())
+    first.pop("operationId", None)
+    path = tmp_path / "pets.json"
+    path.write_text(json.dumps(spec))
+    result = measure((0, "api/pets.json", str(path)))
+    assert result["outcome"] == "answered"
+    assert result["operations"] >= 1
+    assert result["published"] == result["operations"]
+    assert result["unresolved_published_refs"] == []
+    assert "made operationId … from the method" in result["normalized"]
+    summary = corpus.summary([result, {"path": "big", "outcome": "refused", "reason": "X: y"}])
+    assert summary["outcomes"] == {"answered": 1, "refused": 1}
+    assert summary["refused"] == {"X": 1}
+    assert "published" in corpus.render({"summary": summary, "specs": [result]}, True)

@@ -155,6 +155,7 @@ GET_TOOL = {"action": "get_tool", "data": {"tool_id": "tl-00000000000000000000"}
 SPEC_MACHINERY = (
     "services.tools.spec_intake",
     "services.tools.spec_normalize",
+    "services.tools.spec_names",
     "services.tools.spec_validation",
     "services.tools.url_fetch",
     "openapi_spec_validator",

@@ -128,7 +128,7 @@ def test_invalid_spec_is_422_and_writes_nothing(
     registry: Registry, gateway: dict[str, Any]
 ) -> None:
     broken = copy.deepcopy(PETS)
-    del broken["paths"]["/pets"]["get"]["operationId"]
+    broken["paths"]["/pets"]["get"]["operationId"] = "listPets" + "s" * 300  # too long a name
     del broken["servers"]
     evt = event(
         "create_tool",

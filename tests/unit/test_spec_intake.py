@@ -463,6 +463,38 @@ def test_control_characters_are_refused() -> None:
     assert "forbidden character" in refused(inline("a: \x01\n")).message
 
 
+@pytest.mark.parametrize("loader", ["libyaml", "pure"])
+def test_a_forbidden_character_is_named_with_its_line_and_column(
+    loader: str, request: pytest.FixtureRequest
+) -> None:
+    if loader == "pure":
+        request.getfixturevalue("pure_python_yaml")
+    # Non-ASCII before it: libyaml counts bytes, the message characters.
+    error = refused(inline("title: Zürich café\ndescription: bell\x07here\n"))
+    assert error.message == (
+        "the spec is not valid YAML: it holds the forbidden character U+0007 (line 2, column 18)"
+    )
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "pure"])
+def test_plain_equals_and_merge_signs_are_text_as_in_yaml_12(
+    loader: str, request: pytest.FixtureRequest
+) -> None:
+    # YAML 1.1 resolves a plain `=` to its value tag, which PyYAML's safe
+    # loader cannot build: specs writing `=` as an enum value or an example
+    # (an operator list, a padding character) were refused as "not valid YAML".
+    if loader == "pure":
+        request.getfixturevalue("pure_python_yaml")
+    text = "a: =\nops: [=, '<', <<]\n=: key\nbase: &b {x: 1}\nmerged: {<<: *b, y: 2}\n"
+    assert load_spec(inline(text)).document == {
+        "a": "=",
+        "ops": ["=", "<", "<<"],
+        "=": "key",
+        "base": {"x": 1},
+        "merged": {"x": 1, "y": 2},
+    }
+
+
 def test_inline_object_with_non_json_values_is_refused() -> None:
     assert "JSON cannot represent" in refused(inline({"a": float("nan")})).message
 

@@ -523,13 +523,20 @@ def load(name: str) -> dict[str, Any]:
     return parsed
 
 
-def test_real_petstore_expanded_is_servable_but_for_its_operation_id() -> None:
+def test_real_petstore_expanded_is_servable_with_its_operation_id_renamed() -> None:
     spec = load("oai_petstore-expanded_v30.json")
     checked = check(spec, target_name="pets")
-    assert [f.rule for f in checked.report.errors] == ["invalid-operation-id"]
-    assert [n.path for n in checked.normalized] == ["components.schemas.Pet.allOf"]
-    excluded = check(spec, target_name="pets", on_unsupported="exclude")
-    assert excluded.report.published_operations == ("findPets", "addPet", "deletePet")
+    assert checked.report.errors == ()
+    assert [n.path for n in checked.normalized] == [
+        "components.schemas.Pet.allOf",
+        "paths./pets/{id}.get.operationId",
+    ]
+    assert checked.report.published_operations == (
+        "findPets",
+        "addPet",
+        "find_pet_by_id",
+        "deletePet",
+    )
 
 
 @pytest.mark.slow

@@ -1179,3 +1179,43 @@ def test_real_stripe_yaml_spec() -> None:
     assert {"media-type-unsupported", "parameter-serializer-unsupported"} <= set(
         rules(report.warnings)
     )
+
+
+def test_a_ref_into_an_operation_left_out_is_inlined_in_the_published_document() -> None:
+    # digitalocean.com (benchmarks/corpus): GET /v2/account/keys's parameters
+    # are $refs into another operation; publishing without that one left
+    # them naming nothing.
+    limit = {"name": "limit", "in": "query", "schema": {"type": "integer"}}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "servers": [{"url": "https://api.example.com"}],
+        "paths": {
+            "/keys": {
+                "get": {
+                    "operationId": "listKeys",
+                    "parameters": [{"$ref": "#/paths/~1xml/get/parameters/0"}],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/xml": {
+                "get": {
+                    "operationId": "getXml",
+                    "parameters": [limit],
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/xml": {"schema": {"type": "string"}}},
+                        }
+                    },
+                }
+            },
+        },
+    }
+    report = validate_spec(document, target_name="t", on_unsupported="exclude")
+    assert report.published_operations == ("listKeys",)
+    assert list(report.document["paths"]) == ["/keys"]
+    assert report.document["paths"]["/keys"]["get"]["parameters"] == [limit]
+    assert document["paths"]["/keys"]["get"]["parameters"][0] == {
+        "$ref": "#/paths/~1xml/get/parameters/0"
+    }

@@ -9,7 +9,7 @@ from tests.support import PETS, Registry, inline
 
 def test_validate_spec_reports_without_changing_anything(registry: Registry) -> None:
     broken = copy.deepcopy(PETS)
-    del broken["paths"]["/pets"]["get"]["operationId"]
+    broken["servers"] = [{"url": "http://api.example.com"}]
     response = registry.invoke({"action": "validate_spec", "data": {"source": inline(broken)}})
     assert response["status"] == 200, response
     assert response["data"]["errors"]

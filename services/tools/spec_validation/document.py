@@ -11,7 +11,7 @@ reach. `Operation` is one operation and the issues the rules find about it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,11 +125,33 @@ class Spec:
             elif kept:
                 paths[url] = {k: v for k, v in item.items() if k not in methods or k in kept}
             # else: no operation left, the path goes
-        document = {**self.document, "paths": paths}
+        document = _inline_refs_into_removed({**self.document, "paths": paths}, self.document)
         components = self.document.get("components")
         if isinstance(components, dict):
             document["components"] = _used_components(document, components)
         return document
+
+    def reached(self, op: Operation) -> Iterator[str]:
+        """The JSON paths of what `op` is made of: its own node, its path
+        item's parameters, and every place its `$ref`s lead to (followed
+        transitively, each once; callbacks are other operations)."""
+        yield op.base
+        yield child(op.item_base, "parameters")
+        seen: set[str] = set()
+        stack: list[Any] = [op.node, op.item.get("parameters")]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref not in seen:
+                    seen.add(ref)
+                    target = self.resolve(ref)
+                    if target is not None:
+                        yield target[0]
+                        stack.append(target[1])
+                stack.extend(v for k, v in node.items() if k != "callbacks")
 
     # -- references --------------------------------------------------------
 
@@ -185,6 +207,55 @@ class Spec:
             target = self.resolve(ref)
             self._schemas[ref] = scan_schema(*target) if target else ({}, ())
         return self._schemas[ref]
+
+
+def _inline_refs_into_removed(document: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
+    """`document` (the kept operations) where a `$ref` into an operation
+    left out is replaced by what it named, so that it still resolves.
+
+    Specs point into other operations ("#/paths/~1keys/get/parameters/0",
+    digitalocean.com in benchmarks/corpus): publishing some operations must
+    not leave those naming nothing. A chain that comes back to a `$ref`
+    being inlined stays a `$ref` (a cycle; validation reports it).
+    """
+    refs = [r for r in _refs(document["paths"]) if r.startswith("#/paths/")]
+    if not any(
+        json_pointer.resolve(document, r) is None and json_pointer.resolve(source, r) is not None
+        for r in refs
+    ):
+        return document
+
+    def inline(node: Any, active: frozenset[str]) -> Any:
+        if isinstance(node, list):
+            items = [inline(v, active) for v in node]
+            return node if all(a is b for a, b in zip(items, node, strict=True)) else items
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in active:
+            found = json_pointer.resolve(source, ref) if ref.startswith("#/paths/") else None
+            if found is not None and json_pointer.resolve(document, ref) is None:
+                return inline(found[1], active | {ref})
+        new = {k: inline(v, active) for k, v in node.items()}
+        return node if all(new[k] is v for k, v in node.items()) else new
+
+    return {**document, "paths": inline(document["paths"], frozenset())}
+
+
+def _refs(node: Any) -> list[str]:
+    """Every `$ref` string under `node`."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                found.append(ref)
+            stack.extend(v for v in current.values() if isinstance(v, (dict, list)))
+        elif isinstance(current, list):
+            stack.extend(v for v in current if isinstance(v, (dict, list)))
+    return found
 
 
 def _used_components(document: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ action) does not pay for it; it validates at about 0.6 s/MB for 3.0 and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from services.tools.json_pointer import ROOT, child, join
@@ -91,8 +91,8 @@ def openapi_validator_findings(
     from openapi_spec_validator.settings import get_resolved_cache_maxsize
 
     v31 = str(document.get("openapi", "")).startswith("3.1")
-    cls = OpenAPIV31SpecValidator if v31 else OpenAPIV30SpecValidator
-    sink = _ValidatorSink(selected, spec.bad_refs)
+    cls = _locating(OpenAPIV31SpecValidator if v31 else OpenAPIV30SpecValidator)
+    sink = _ValidatorSink(selected, spec.bad_refs, document)
     sink.run_schema_pass(partial(cls.schema_validator.iter_errors, document))
 
     root = SchemaPath.from_dict(
@@ -111,7 +111,61 @@ def openapi_validator_findings(
         params = item / "parameters" if "parameters" in op.item else None
         check = partial(keyword("operation"), op.url, op.method, item / op.method, params)
         sink.run(op.base, op, check)
+    sink.share_located(spec, selected)
     return sink.findings
+
+
+@cache
+def _locating(validator: type[Any]) -> type[Any]:
+    """`validator` whose schema keyword marks each error with the schema it
+    was found in (the innermost: the keyword validator recurses through
+    itself), so that an error in a shared component is reported where it is
+    ("components.parameters.Limit.schema"), not at whichever operation
+    reached it first. The library checks each schema object once per run
+    (`visited_schema_ids`): the other operations that use it are told after
+    the pass (`share_located`)."""
+    base = validator.keyword_validators["schema"]
+
+    class LocatedSchemaValidator(base):  # type: ignore[valid-type, misc]
+        def __call__(self, schema: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            value = schema.read_value()
+            for error in super().__call__(schema, *args, **kwargs):
+                if getattr(error, _SCHEMA_MARK, None) is None:
+                    setattr(error, _SCHEMA_MARK, value)
+                yield error
+
+    keywords = {**validator.keyword_validators, "schema": LocatedSchemaValidator}
+    return type(f"Located{validator.__name__}", (validator,), {"keyword_validators": keywords})
+
+
+# The attribute a LocatedSchemaValidator sets on an error: the schema object.
+_SCHEMA_MARK = "registry_schema"
+
+
+def _within(path: str, where: str) -> bool:
+    """Whether JSON path `path` is `where` or inside it."""
+    return path == where or path.startswith((where + ".", where + "["))
+
+
+def _paths_of_objects(document: Any) -> dict[int, str]:
+    """The JSON path of every dict in `document`, by id (the first place, if
+    one object is in two: YAML anchors)."""
+    found: dict[int, str] = {}
+    stack: list[tuple[Any, str]] = [(document, ROOT)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            if id(node) in found:
+                continue
+            found[id(node)] = path
+            stack.extend(
+                (v, child(path, str(k))) for k, v in node.items() if isinstance(v, (dict, list))
+            )
+        elif isinstance(node, list):
+            stack.extend(
+                (v, child(path, i)) for i, v in enumerate(node) if isinstance(v, (dict, list))
+            )
+    return found
 
 
 def _children(root: SchemaPath, *keys: str) -> dict[Any, SchemaPath]:
@@ -148,11 +202,32 @@ def _keyword(
 class _ValidatorSink:
     """Turns validator errors into findings on the operation they concern."""
 
-    def __init__(self, selected: Sequence[Operation], known_bad_refs: set[str]) -> None:
+    def __init__(
+        self, selected: Sequence[Operation], known_bad_refs: set[str], document: Any
+    ) -> None:
         self._ops = {op.ident: op for op in selected}
         self._known_bad_refs = known_bad_refs
         self._with_errors: set[str] = set()
         self.findings: list[Finding] = []
+        self._document = document
+        self._where: dict[int, str] | None = None  # id of a dict -> its path, on first need
+        self._located: list[Issue] = []  # issues placed outside the operation that found them
+
+    def _location(self, node: Any) -> str | None:
+        """Where `node` (an object of the document) is, or None."""
+        if self._where is None:
+            self._where = _paths_of_objects(self._document)
+        return self._where.get(id(node)) if node is not None else None
+
+    def share_located(self, spec: Spec, selected: Sequence[Operation]) -> None:
+        """Each issue found in a component also goes to the other operations
+        that reach it (the validator checked the component once)."""
+        for issue in self._located:
+            for op in selected:
+                if issue in op.issues:
+                    continue
+                if any(_within(issue.path, where) for where in spec.reached(op)):
+                    op.issues.append(issue)
 
     def run_schema_pass(self, check: Callable[[], Iterable[_AbsoluteError]]) -> None:
         """The OpenAPI JSON Schema over the whole document: exact paths."""
@@ -204,7 +279,18 @@ class _ValidatorSink:
     ) -> None:
         inner = join(error.relative_path)
         message = short(error.message, _MAX_MESSAGE)
-        if inner == ROOT:
+        where = self._location(getattr(error, _SCHEMA_MARK, None)) if op is not None else None
+        if op is not None and where is not None:
+            # Said where the schema is: in the operation, or in a component
+            # that other operations may reach too.
+            path = where if inner == ROOT else join(error.relative_path, start=where)
+            issue = Issue("openapi-invalid", path, message)
+            if not _within(where, op.base):
+                self._located.append(issue)
+            self._with_errors.add(op.base)
+            if issue not in op.issues:
+                op.issues.append(issue)
+        elif inner == ROOT:
             self._add(base, op, message)
         elif relative_paths:
             self._add(join(error.relative_path, start=base), op, message)

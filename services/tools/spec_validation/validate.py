@@ -18,6 +18,7 @@ from services.logging import logger
 from services.tools.json_pointer import ROOT
 from services.tools.models import MAX_SPEC_BYTES
 from services.tools.spec_validation.document import Operation, Spec
+from services.tools.spec_validation.hidden_text import flag_hidden_text
 from services.tools.spec_validation.openapi_validator import openapi_validator_findings
 from services.tools.spec_validation.operations import flag_duplicate_ids, operation_issues
 from services.tools.spec_validation.refs import ref_findings
@@ -101,6 +102,7 @@ def _validate(
     for op in ops:
         op.issues.extend(operation_issues(op, spec, target_name, resolver))
     flag_duplicate_ids(ops)
+    flag_hidden_text(spec, ops)
     doc_findings = server_findings(document, resolver)
     doc_findings += _webhook_findings(document)
     doc_findings += ref_findings(spec, ops)

@@ -1,0 +1,180 @@
+"""One spec in a worker process: validate_spec's path and its floor, timed
+(benchmarks/corpus/__main__.py runs a pool of these)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+TEAM = "bench"
+
+
+def _operations(document: Any) -> int:
+    paths = document.get("paths") if isinstance(document, dict) else None
+    if not isinstance(paths, dict):
+        return 0
+    return sum(
+        1
+        for item in paths.values()
+        if isinstance(item, dict)
+        for m in METHODS
+        if isinstance(item.get(m), dict)
+    )
+
+
+def _refs(node: Any) -> list[str]:
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                found.append(ref)
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return found
+
+
+def unresolved_refs(document: dict[str, Any]) -> list[str]:
+    """The `$ref`s of `document` that name nothing in it ("#" is the document)."""
+    from services.tools import json_pointer
+
+    return sorted(
+        {r for r in _refs(document) if r != "#" and json_pointer.resolve(document, r) is None}
+    )
+
+
+def _floor(raw: bytes) -> float:
+    import openapi_spec_validator
+
+    start = time.perf_counter()
+    document = json.loads(raw)
+    # The first error stops it, as it stops a user.
+    with contextlib.suppress(Exception):
+        openapi_spec_validator.validate(document)
+    return time.perf_counter() - start
+
+
+def _ours(raw: bytes, name: str) -> tuple[float, dict[str, Any]]:
+    from services.errors import PayloadTooLargeError, RegistryError
+    from services.tools import spec_pipeline
+    from services.tools.models import MAX_SPEC_BYTES, S3Source
+
+    def read_upload(key: str, max_bytes: int) -> bytes:
+        # As services/s3/s3_service.py reads an upload: refused past the limit.
+        if len(raw) > max_bytes:
+            raise PayloadTooLargeError(f"the upload is over the {max_bytes}-byte limit")
+        return raw
+
+    call: Any = SimpleNamespace(
+        actor=SimpleNamespace(team=TEAM),
+        runtime=SimpleNamespace(
+            spec_bucket=SimpleNamespace(read_upload=read_upload), fetch_policy=None
+        ),
+    )
+    source = S3Source(type="s3", key=f"uploads/{TEAM}/{name}", on_unsupported="exclude")
+    assert MAX_SPEC_BYTES  # noqa: S101 - the limit read_upload is given
+    start = time.perf_counter()
+    try:
+        # What handlers/validate_spec.py runs for an openapi source
+        # (services/tools/targets/openapi.py OpenApiKind.inspect).
+        loaded, checked = spec_pipeline.inspect(
+            call, source, target_name="corpus", existing_targets=0
+        )
+        answer = {**checked.to_dict(), "source": loaded.description, "size_bytes": len(loaded.raw)}
+    except RegistryError as exc:
+        elapsed = time.perf_counter() - start
+        outcome = "5xx" if exc.status >= 500 else "refused"
+        return elapsed, {
+            "outcome": outcome,
+            "status": exc.status,
+            "reason": f"{exc.code}: {exc.message}"[:300],
+        }
+    except Exception as exc:
+        return time.perf_counter() - start, {
+            "outcome": "5xx",
+            "status": 500,
+            "reason": repr(exc)[:300],
+        }
+    elapsed = time.perf_counter() - start
+    report = checked.report
+    doc_rules = sorted({f.rule for f in report.errors if f.operation is None} - {"no-operations"})
+    served = report.ok()
+    left_out: Counter[str] = Counter()  # "rule+rule" -> operations left out for those
+    for op in report.operations:
+        if not (op.published and served):
+            # An operation with no finding of its own is left out with its spec.
+            own = sorted({f.rule for f in op.findings})
+            rules = own or [f"spec: {rule}" for rule in doc_rules] or ["not-selected"]
+            left_out["+".join(rules)] += 1
+    return elapsed, {
+        "outcome": "answered",
+        "status": 200,
+        "ok": answer["ok"],
+        "published": len(report.published_operations) if served else 0,
+        "left_out_rules": left_out,
+        "document_errors": doc_rules,
+        "normalized": Counter(_kind(n.change) for n in checked.normalized),
+        "unresolved_published_refs": unresolved_refs(report.document) if report.ok() else [],
+    }
+
+
+def _kind(change: str) -> str:
+    """A note's kind: its words before the first quoted or parenthesized name."""
+    words = re.sub(r"(?<=\s)'[^']*'|\([^)]*\)|#/\S+", "…", change).split(":")[0].split()
+    return " ".join(words[:6])
+
+
+def measure(job: tuple[int, str, str]) -> dict[str, Any]:
+    """One spec, in a worker: both timings, the outcome."""
+    index, rel, path = job
+    raw = Path(path).read_bytes()
+    document = json.loads(raw)
+    result: dict[str, Any] = {
+        "path": rel,
+        "size_bytes": len(raw),
+        "operations": _operations(document),
+        "unresolved_source_refs": len(unresolved_refs(document)),
+    }
+    from services.tools.models import MAX_SPEC_BYTES
+
+    # Over the registry's bound the spec is refused unread: no floor to time.
+    floor = None
+    if index % 2 and len(raw) <= MAX_SPEC_BYTES:
+        floor = _floor(raw)
+        ours, outcome = _ours(raw, Path(rel).name)
+    else:
+        ours, outcome = _ours(raw, Path(rel).name)
+        if len(raw) <= MAX_SPEC_BYTES:
+            floor = _floor(raw)
+    result.update(outcome, floor_seconds=floor, seconds=ours)
+    if result["outcome"] != "answered":
+        result["published"] = 0
+    return result
+
+
+def init_worker() -> None:
+    for p in (str(ROOT), str(ROOT / "lambda")):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    # Imported before any clock starts: import cost is the cold start's.
+    import jsonschema_path  # noqa: F401
+    import openapi_spec_validator  # noqa: F401
+    import yaml  # noqa: F401
+
+    from services.tools import spec_normalize, spec_pipeline  # noqa: F401
+    from services.tools.spec_validation import validate_spec  # noqa: F401
