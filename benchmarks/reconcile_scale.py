@@ -42,9 +42,12 @@ ADMIN = {"user": "bench-admin@example.com", "team": "platform", "roles": ["admin
 
 def _create(runtime: Any, action: str, data: dict[str, Any]) -> dict[str, Any]:
     """One create through the handler, sent again as a client would while
-    it answers 409 InProgress or 503 (moto_server under load can time a
-    write out after applying it: moto ignores DynamoDB's ClientRequestToken,
-    which makes botocore's retry of a transaction idempotent in AWS)."""
+    it answers 409 InProgress, 500 or 503. moto_server under load can take
+    longer than the runtime's 20 s read timeout to apply a transaction;
+    botocore then sends it again with the same ClientRequestToken, which
+    DynamoDB answers as the first (TransactWriteItems is idempotent for 10
+    minutes) but moto ignores, so its conditions fail on the request's own
+    write (a 500 here, replayed as a success when sent again)."""
     from handlers import dispatch
 
     evt = event(action, data)
@@ -52,7 +55,7 @@ def _create(runtime: Any, action: str, data: dict[str, Any]) -> dict[str, Any]:
         answer = dispatch(evt, None, runtime)
         if answer["status"] == 201:
             return dict(answer["data"])
-        if answer["status"] not in (409, 503) or answer["error"]["code"] == "Conflict":
+        if answer["status"] not in (409, 500, 503) or answer["error"]["code"] == "Conflict":
             break
         runtime.clock.advance(300)  # past the lease the request left
     raise RuntimeError(f"{action} answered {answer['status']}: {answer['error']}")
