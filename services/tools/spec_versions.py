@@ -35,8 +35,6 @@ from services.records.types import ToolRecord
 
 PARTITION_PREFIX = "version#"
 _SORT_PREFIX = "v#"
-# The actions that publish a version (its `action`).
-ACTIONS = ("create", "update", "rollback", "imported")
 
 
 def version_key(tool_id: str, number: int) -> dict[str, str]:
@@ -46,11 +44,17 @@ def version_key(tool_id: str, number: int) -> dict[str, str]:
 @dataclass(frozen=True)
 class Publication:
     """What the final write of a flow that publishes a spec adds: the
-    record's fields, and the version items written with it."""
+    record's fields, and the version items written with it (`action`:
+    create, update, rollback, refresh; imported for a spec published
+    before versions)."""
 
     number: int
     fields: dict[str, Any]
     extra: tuple[dict[str, Any], ...]
+
+
+# A final write that publishes no spec version (another kind, no new spec).
+NO_PUBLICATION = Publication(number=0, fields={}, extra=())
 
 
 def publish(
@@ -87,11 +91,6 @@ def publish(
 
 def retention(call: Call) -> int:
     return int(call.runtime.settings.tool_version_retention)
-
-
-def kept_keys(record: ToolRecord) -> frozenset[str]:
-    """The objects of the versions the record keeps."""
-    return frozenset(str(v["s3_key"]) for v in record.get("spec_versions") or [] if v.get("s3_key"))
 
 
 def _kept(number: int, spec: dict[str, Any]) -> dict[str, Any]:

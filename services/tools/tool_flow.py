@@ -340,7 +340,7 @@ def _publication(
     """The version a published spec becomes (OpenAPI tools; the other kinds
     keep no versions: nothing is added to their final write)."""
     if kind is not OPENAPI:
-        return spec_versions.Publication(number=0, fields={}, extra=())
+        return spec_versions.NO_PUBLICATION
     return spec_versions.publish(call, record, description, action=action, diff=diff)
 
 
@@ -829,7 +829,7 @@ def _finish_update(
             diff=publishing.get("diff"),
         )
         if publishing and kind.attribute in pending
-        else spec_versions.Publication(number=0, fields={}, extra=())
+        else spec_versions.NO_PUBLICATION
     )
     unchanged = (kind.attribute, "credentials", "publication")
     result = lifecycle.finish(
