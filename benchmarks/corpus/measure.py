@@ -31,27 +31,16 @@ def _operations(document: Any) -> int:
     )
 
 
-def _refs(node: Any) -> list[str]:
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            ref = current.get("$ref")
-            if isinstance(ref, str):
-                found.append(ref)
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-    return found
-
-
 def unresolved_refs(document: dict[str, Any]) -> list[str]:
     """The `$ref`s of `document` that name nothing in it ("#" is the document)."""
     from services.tools import json_pointer
 
     return sorted(
-        {r for r in _refs(document) if r != "#" and json_pointer.resolve(document, r) is None}
+        {
+            r
+            for r in json_pointer.refs_under(document)
+            if r != "#" and json_pointer.resolve(document, r) is None
+        }
     )
 
 

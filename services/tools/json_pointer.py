@@ -81,3 +81,19 @@ def join(parts: Iterable[Any], start: str = ROOT) -> str:
     for part in parts:
         path = child(path, part if isinstance(part, int) else str(part))
     return path
+
+
+def refs_under(node: Any) -> list[str]:
+    """Every `$ref` string under `node`."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                found.append(ref)
+            stack.extend(v for v in current.values() if isinstance(v, (dict, list)))
+        elif isinstance(current, list):
+            stack.extend(v for v in current if isinstance(v, (dict, list)))
+    return found

@@ -218,7 +218,7 @@ def _inline_refs_into_removed(document: dict[str, Any], source: dict[str, Any]) 
     not leave those naming nothing. A chain that comes back to a `$ref`
     being inlined stays a `$ref` (a cycle; validation reports it).
     """
-    refs = [r for r in _refs(document["paths"]) if r.startswith("#/paths/")]
+    refs = [r for r in json_pointer.refs_under(document["paths"]) if r.startswith("#/paths/")]
     if not any(
         json_pointer.resolve(document, r) is None and json_pointer.resolve(source, r) is not None
         for r in refs
@@ -240,22 +240,6 @@ def _inline_refs_into_removed(document: dict[str, Any], source: dict[str, Any]) 
         return node if all(new[k] is v for k, v in node.items()) else new
 
     return {**document, "paths": inline(document["paths"], frozenset())}
-
-
-def _refs(node: Any) -> list[str]:
-    """Every `$ref` string under `node`."""
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            ref = current.get("$ref")
-            if isinstance(ref, str):
-                found.append(ref)
-            stack.extend(v for v in current.values() if isinstance(v, (dict, list)))
-        elif isinstance(current, list):
-            stack.extend(v for v in current if isinstance(v, (dict, list)))
-    return found
 
 
 def _used_components(document: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
