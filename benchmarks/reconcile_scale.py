@@ -78,9 +78,33 @@ def _fill(runtime: Any, gateways: int, tools: int) -> int:
     return made
 
 
+def _patient_clients() -> Any:
+    """The runtime's clients with a read timeout moto_server can meet: its
+    TransactWriteItems copies every table first (to roll back), so at a
+    thousand records a write can take longer than the function's 20 s, and
+    moto does not honour the ClientRequestToken botocore's retry carries.
+    What is counted (the calls) does not change."""
+    from botocore.config import Config
+
+    from services import runtime
+
+    saved = runtime.CLIENT_CONFIG
+    runtime.CLIENT_CONFIG = saved.merge(Config(read_timeout=900))
+    return saved
+
+
 def _measure(env: Mapping[str, str], gateways: int, tools: int) -> dict[str, Any]:
     from handlers import dispatch
+    from services import runtime as runtime_module
 
+    saved = _patient_clients()
+    try:
+        return _measured(env, gateways, tools, dispatch)
+    finally:
+        runtime_module.CLIENT_CONFIG = saved
+
+
+def _measured(env: Mapping[str, str], gateways: int, tools: int, dispatch: Any) -> dict[str, Any]:
     with environ(env):
         runtime = make_runtime(env)
         calls: Counter[str] = Counter()
