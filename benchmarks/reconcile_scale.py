@@ -32,9 +32,13 @@ from benchmarks.common import (
     make_runtime,
 )
 
-# (gateways, tools per gateway): 30 x 4 is the issue's measurement; the
-# largest makes 1,000 records.
-SIZES = ((30, 3), (100, 9))
+# (gateways, tools per gateway): 30 gateways as in the issue's measurement.
+# The issue asks for 1,000 records; (100, 9) makes them, but moto_server
+# does not hold up there: its TransactWriteItems copies every table, so
+# after some 700 records a write takes tens of seconds and its connection
+# fails (EndpointConnectionError, measured 2026-12-05). Until the
+# inventory stops writing per record, the sizes stay where moto answers.
+SIZES = ((30, 3), (50, 5))
 QUICK_SIZES = ((3, 3), (6, 3))
 GOAL_CALLS_PER_RECORD = 0.5
 ADMIN = {"user": "bench-admin@example.com", "team": "platform", "roles": ["admin"]}
