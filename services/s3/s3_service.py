@@ -22,6 +22,8 @@ from services.errors import NotFoundError, PayloadTooLargeError
 
 UPLOAD_EXPIRES_SECONDS = 900
 
+# What S3 answers for a key that holds nothing (HeadObject has no body: "404").
+_MISSING = ("404", "NoSuchKey", "NotFound")
 
 SPECS_PREFIX = "specs/"
 
@@ -60,7 +62,7 @@ class S3Service:
         try:
             head = self._client.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         except ClientError as exc:
-            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in _MISSING:
                 return None
             raise translate(exc, "S3") from None
         except BotoCoreError as exc:
@@ -91,7 +93,7 @@ class S3Service:
                 max_bytes + 1
             )
         except ClientError as exc:
-            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in _MISSING:
                 return None
             raise translate(exc, "S3") from None
         except BotoCoreError as exc:
@@ -110,7 +112,7 @@ class S3Service:
                 max_bytes + 1
             )
         except ClientError as exc:
-            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            if error_code(exc) in _MISSING:
                 raise NotFoundError(f"no upload at {key}") from None
             raise translate(exc, "S3") from None
         except BotoCoreError as exc:
