@@ -171,7 +171,8 @@ class GatewayService:
     def list_gateways(self) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("list_gateways")
         try:
-            for page in paginator.paginate():
+            # A page as large as AgentCore serves: one call at the quota.
+            for page in paginator.paginate(PaginationConfig={"PageSize": 1000}):
                 yield from page.get("items", [])
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "AgentCore") from None

@@ -75,6 +75,9 @@ class TargetRef(TypedDict):
     status_reasons: NotRequired[list[str]]
     # When AgentCore last listed an MCP server's tools (lastSynchronizedAt).
     last_synchronized_at: NotRequired[str]
+    # AgentCore's `updatedAt` of the target as the registry last saw it:
+    # reconcile reads a target only when ListGatewayTargets shows another.
+    updated_at: NotRequired[str | None]
 
 
 class RecordBase(TypedDict):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -32,6 +33,22 @@ def spec_key(gateway_id: str, tool_id: str, sha256: str) -> str:
     return f"{SPECS_PREFIX}{gateway_id}/{tool_id}/{sha256}.json"
 
 
+def gateway_prefix(gateway_id: str) -> str:
+    """Where every stored object of a gateway's tools lives."""
+    return f"{SPECS_PREFIX}{gateway_id}/"
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    """An object as ListObjectsV2 describes it. Its ETag is the one PutObject
+    answered when the registry wrote it unless the object was written again
+    since (any encryption: the ETag belongs to the object, not the request)."""
+
+    key: str
+    etag: str
+    size: int
+
+
 class S3Service:
     def __init__(self, client: Any, bucket: str) -> None:
         self._client = client
@@ -40,10 +57,12 @@ class S3Service:
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
-    def put_spec(self, key: str, body: bytes) -> None:
+    def put_spec(self, key: str, body: bytes) -> str:
+        """Store `body`; the ETag S3 gave the object (reconcile compares it
+        with a listing's instead of reading each object's checksum)."""
         digest = base64.b64encode(hashlib.sha256(body).digest()).decode()
         try:
-            self._client.put_object(
+            response = self._client.put_object(
                 Bucket=self.bucket,
                 Key=key,
                 Body=body,
@@ -56,6 +75,7 @@ class S3Service:
             )
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "S3") from None
+        return str(response.get("ETag", ""))
 
     def sha256_of(self, key: str) -> str | None:
         """The hex sha256 S3 keeps for an object we wrote, or None if it is gone."""
@@ -70,13 +90,28 @@ class S3Service:
         checksum = head.get("ChecksumSHA256")
         return base64.b64decode(checksum).hex() if checksum else ""
 
-    def spec_keys(self) -> Iterator[str]:
-        """Every stored spec's key (under `specs/`), a page at a time."""
+    def listing(self, prefix: str) -> dict[str, ListedObject]:
+        """Every object under `prefix`, by key: one ListObjectsV2 per
+        1,000 objects (reconcile's inventory of a gateway's objects)."""
+        paginator = self._client.get_paginator("list_objects_v2")
+        listed: dict[str, ListedObject] = {}
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    key = str(item["Key"])
+                    listed[key] = ListedObject(key, str(item.get("ETag", "")), int(item["Size"]))
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "S3") from None
+        return listed
+
+    def gateway_prefixes(self) -> Iterator[str]:
+        """The gateway ids that have objects under `specs/` (ListObjectsV2
+        with a delimiter: one call per 1,000 gateways, whatever they hold)."""
         paginator = self._client.get_paginator("list_objects_v2")
         try:
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=SPECS_PREFIX):
-                for item in page.get("Contents", []):
-                    yield str(item["Key"])
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=SPECS_PREFIX, Delimiter="/"):
+                for common in page.get("CommonPrefixes", []):
+                    yield str(common["Prefix"]).removeprefix(SPECS_PREFIX).rstrip("/")
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "S3") from None
 

@@ -75,7 +75,7 @@ from services.tools.models import (
     ListToolsData,
     UpdateToolData,
 )
-from services.tools.targets import Prepared, TargetKind
+from services.tools.targets import Listing, Prepared, TargetKind
 from services.tools.targets.openapi import OPENAPI
 
 _SECRET_KINDS = ("api_key", "oauth2")
@@ -979,6 +979,23 @@ def remote(call: Call, record: ToolRecord) -> dict[str, Any] | None:
     return call.runtime.targets.get_gateway_target(*target_address(record))
 
 
-def drift(call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
-    """Why an ACTIVE tool's target no longer serves what its record says, or None."""
-    return targets.for_record(record).drift(call, record, target)
+def drift(
+    call: Call, record: ToolRecord, target: dict[str, Any] | None, listing: Listing | None
+) -> str | None:
+    """Why an ACTIVE tool's target no longer serves what its record says, or
+    None (`target` None: listed as unchanged; see `TargetKind.drift`)."""
+    return targets.for_record(record).drift(call, record, target, listing)
+
+
+def unchanged(record: ToolRecord, summary: dict[str, Any]) -> bool:
+    """Whether ListGatewayTargets shows the tool's target as the registry
+    last confirmed it: not FAILED, and the `updatedAt` the record kept
+    (AgentCore's own clock, so no skew). A record from before it was kept
+    is never taken as unchanged: GetGatewayTarget looks."""
+    ref = record.get("agentcore")
+    kept = ref.get("updated_at") if ref else None
+    return (
+        summary.get("status") != "FAILED"
+        and kept is not None
+        and tools_service.timestamp(summary.get("updatedAt")) == kept
+    )

@@ -40,13 +40,21 @@ def summarize(target: dict[str, Any], gateway_agentcore_id: str) -> TargetRef:
         "status": target.get("status"),
         "status_reasons": list(target.get("statusReasons") or []),
     }
-    synchronized = target.get("lastSynchronizedAt")
+    synchronized = timestamp(target.get("lastSynchronizedAt"))
     if synchronized is not None:
-        # botocore parses the timestamp; the record keeps ISO 8601 text.
-        summary["last_synchronized_at"] = (
-            synchronized.isoformat() if hasattr(synchronized, "isoformat") else str(synchronized)
-        )
+        summary["last_synchronized_at"] = synchronized
+    updated = target.get("updatedAt")
+    if updated is not None:
+        # What ListGatewayTargets compares: the target as the registry saw it.
+        summary["updated_at"] = timestamp(updated)
     return summary
+
+
+def timestamp(value: Any) -> str | None:
+    """botocore parses AgentCore's timestamps; records keep ISO 8601 text."""
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def not_ready_reason(target: dict[str, Any]) -> str:
@@ -145,7 +153,11 @@ class ToolsService:
     def list_gateway_targets(self, gateway_id: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("list_gateway_targets")
         try:
-            for page in paginator.paginate(gatewayIdentifier=gateway_id):
+            # A page as large as AgentCore serves: one call per gateway
+            # at its quota of targets (reconcile's inventory).
+            for page in paginator.paginate(
+                gatewayIdentifier=gateway_id, PaginationConfig={"PageSize": 1000}
+            ):
                 yield from page.get("items", [])
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "AgentCore") from None

@@ -11,7 +11,7 @@ from typing import Any
 
 from services.records.types import ToolRecord
 from services.tools.targets.api_gateway import API_GATEWAY
-from services.tools.targets.base import Prepared, Staged, StoredArtifact, TargetKind
+from services.tools.targets.base import Listing, Prepared, Staged, StoredArtifact, TargetKind
 from services.tools.targets.lambda_function import LAMBDA
 from services.tools.targets.mcp_server import MCP_SERVER
 from services.tools.targets.openapi import OPENAPI
@@ -20,6 +20,7 @@ from services.tools.targets.smithy_model import SMITHY
 __all__ = [
     "KINDS",
     "UNMARKED_KIND",
+    "Listing",
     "Prepared",
     "Staged",
     "StoredArtifact",

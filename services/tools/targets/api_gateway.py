@@ -33,6 +33,7 @@ from services.tools.targets.api_gateway_checks import PreparedStage, checked
 from services.tools.targets.api_gateway_forms import KIND
 from services.tools.targets.base import (
     DescribedInTarget,
+    Listing,
     Prepared,
     Staged,
     StoredArtifact,
@@ -129,10 +130,14 @@ class ApiGatewayKind(DescribedInTarget):
     def remove(self, call: Call, ref: str) -> None:
         return None  # never called: this kind has no artifacts
 
-    def stored(self, call: Call) -> Iterator[StoredArtifact]:
+    def stored(self, listing: Listing) -> Iterator[StoredArtifact]:
         return iter(())
 
-    def drift(self, call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
+    def drift(
+        self, call: Call, record: ToolRecord, target: dict[str, Any] | None, listing: Listing | None
+    ) -> str | None:
+        if target is None:
+            return None  # unchanged since confirmed, and nothing is stored beside it
         served = ((target.get("targetConfiguration") or {}).get("mcp") or {}).get("apiGateway")
         expected = self.configuration(self.description(record) or {})["mcp"]["apiGateway"]
         if not isinstance(served, dict):

@@ -31,13 +31,17 @@ same artifacts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from services.context import Call
 from services.errors import RequestValidationError
 from services.records.types import ToolRecord
+from services.s3.s3_service import ListedObject
+
+# A listing of the spec bucket by key (S3Service.listing).
+Listing = Mapping[str, ListedObject]
 
 
 class Prepared(Protocol):
@@ -152,12 +156,19 @@ class TargetKind(Protocol):
 
     def remove(self, call: Call, ref: str) -> None: ...
 
-    def stored(self, call: Call) -> Iterator[StoredArtifact]:
-        """Every artifact of this kind the registry holds (reconcile's sweep)."""
+    def stored(self, listing: Listing) -> Iterator[StoredArtifact]:
+        """The artifacts of this kind in a listing of the spec bucket
+        (reconcile's sweep; a kind that stores nothing yields none)."""
         ...
 
-    def drift(self, call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
-        """Why the target no longer serves what the record says, or None."""
+    def drift(
+        self, call: Call, record: ToolRecord, target: dict[str, Any] | None, listing: Listing | None
+    ) -> str | None:
+        """Why the target no longer serves what the record says, or None.
+        `target` is GetGatewayTarget's answer, or None when ListGatewayTargets
+        showed it unchanged since the registry confirmed it (its `updatedAt`
+        is the record's): then only what is stored beside it is checked,
+        against `listing` (the gateway's objects) where it can be."""
         ...
 
 

@@ -34,6 +34,7 @@ from services.records.types import ToolRecord
 from services.tools.targets import stored_document
 from services.tools.targets.base import (
     DescribedInTarget,
+    Listing,
     Prepared,
     Staged,
     StoredArtifact,
@@ -153,8 +154,7 @@ class LambdaKind(DescribedInTarget, stored_document.StoredDocumentKind):
 
     def stage(self, call: Call, record: ToolRecord, prepared: Prepared) -> Staged:
         assert isinstance(prepared, PreparedTools)  # noqa: S101 - this kind's own prepare made it
-        key, uri = stored_document.put(call, record, prepared.sha256, prepared.body)
-        return Staged(prepared.record(uri, key), (key,))
+        return stored_document.stage(call, record, prepared.sha256, prepared.body, prepared.record)
 
     def configuration(self, description: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -166,20 +166,25 @@ class LambdaKind(DescribedInTarget, stored_document.StoredDocumentKind):
             }
         }
 
-    def stored(self, call: Call) -> Iterator[StoredArtifact]:
+    def stored(self, listing: Listing) -> Iterator[StoredArtifact]:
         # The OpenAPI kind lists the shared prefix, Lambda tools' objects
         # included (reconcile's sweep judges each by its record's kind).
         return iter(())
 
-    def drift(self, call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
+    def drift(
+        self, call: Call, record: ToolRecord, target: dict[str, Any] | None, listing: Listing | None
+    ) -> str | None:
         described = self.description(record) or {}
-        served = ((target.get("targetConfiguration") or {}).get("mcp") or {}).get("lambda") or {}
-        if served.get("lambdaArn") != described.get("lambda_arn"):
-            return f"the target invokes {served.get('lambdaArn')}"
-        uri = ((served.get("toolSchema") or {}).get("s3") or {}).get("uri")
-        if uri != described.get("s3_uri"):
-            return f"the target reads its tool schema from {uri}"
-        return stored_document.object_drift(call, described, "tool schema object")
+        if target is not None:
+            served = ((target.get("targetConfiguration") or {}).get("mcp") or {}).get(
+                "lambda"
+            ) or {}
+            if served.get("lambdaArn") != described.get("lambda_arn"):
+                return f"the target invokes {served.get('lambdaArn')}"
+            uri = ((served.get("toolSchema") or {}).get("s3") or {}).get("uri")
+            if uri != described.get("s3_uri"):
+                return f"the target reads its tool schema from {uri}"
+        return stored_document.object_drift(call, described, "tool schema object", listing)
 
 
 LAMBDA = LambdaKind()

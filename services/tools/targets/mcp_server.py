@@ -37,6 +37,7 @@ from services.records.types import ToolRecord
 from services.tools.targets import stored_document
 from services.tools.targets.base import (
     DescribedInTarget,
+    Listing,
     Prepared,
     Staged,
     StoredArtifact,
@@ -165,8 +166,7 @@ class McpServerKind(DescribedInTarget, stored_document.StoredDocumentKind):
         assert isinstance(prepared, PreparedServer)  # noqa: S101 - this kind's own prepare made it
         if prepared.body is None:
             return Staged(prepared.record(None, None), ())
-        key, uri = stored_document.put(call, record, prepared.digest, prepared.body)
-        return Staged(prepared.record(uri, key), (key,))
+        return stored_document.stage(call, record, prepared.digest, prepared.body, prepared.record)
 
     def adopted(self, call: Call, record: ToolRecord) -> Staged:
         if (self.description(record) or {}).get("static_tools"):
@@ -189,21 +189,25 @@ class McpServerKind(DescribedInTarget, stored_document.StoredDocumentKind):
             server["mcpToolSchema"] = {"s3": {"uri": str(description.get("s3_uri"))}}
         return {"mcp": {"mcpServer": server}}
 
-    def stored(self, call: Call) -> Iterator[StoredArtifact]:
+    def stored(self, listing: Listing) -> Iterator[StoredArtifact]:
         # The OpenAPI kind lists the shared prefix, these objects included.
         return iter(())
 
-    def drift(self, call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
+    def drift(
+        self, call: Call, record: ToolRecord, target: dict[str, Any] | None, listing: Listing | None
+    ) -> str | None:
         described = self.description(record) or {}
-        served = ((target.get("targetConfiguration") or {}).get("mcp") or {}).get("mcpServer") or {}
-        expected = self.configuration(described)["mcp"]["mcpServer"]
-        for key, noun in (("endpoint", "calls"), ("listingMode", "lists in mode")):
-            if served.get(key, "DEFAULT" if key == "listingMode" else None) != expected[key]:
-                return f"the target {noun} {served.get(key)}"
-        if served.get("mcpToolSchema") != expected.get("mcpToolSchema"):
-            return "the target's static tool list is not the record's"
+        if target is not None:
+            config = (target.get("targetConfiguration") or {}).get("mcp") or {}
+            served = config.get("mcpServer") or {}
+            expected = self.configuration(described)["mcp"]["mcpServer"]
+            for key, noun in (("endpoint", "calls"), ("listingMode", "lists in mode")):
+                if served.get(key, "DEFAULT" if key == "listingMode" else None) != expected[key]:
+                    return f"the target {noun} {served.get(key)}"
+            if served.get("mcpToolSchema") != expected.get("mcpToolSchema"):
+                return "the target's static tool list is not the record's"
         if described.get("static_tools"):
-            return stored_document.object_drift(call, described, self.artifact_noun)
+            return stored_document.object_drift(call, described, self.artifact_noun, listing)
         return None
 
 

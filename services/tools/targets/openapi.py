@@ -17,7 +17,7 @@ from services.records.types import ToolRecord
 from services.tools import spec_pipeline
 from services.tools.spec_pipeline import PreparedSpec
 from services.tools.targets import stored_document
-from services.tools.targets.base import Prepared, Staged, StoredArtifact
+from services.tools.targets.base import Listing, Prepared, Staged, StoredArtifact
 
 
 class OpenApiKind(stored_document.StoredDocumentKind):
@@ -65,23 +65,26 @@ class OpenApiKind(stored_document.StoredDocumentKind):
 
     def stage(self, call: Call, record: ToolRecord, prepared: Prepared) -> Staged:
         assert isinstance(prepared, PreparedSpec)  # noqa: S101 - this kind's own prepare made it
-        key, uri = stored_document.put(call, record, prepared.sha256, prepared.body)
-        return Staged(prepared.record(uri, key), (key,))
+        return stored_document.stage(call, record, prepared.sha256, prepared.body, prepared.record)
 
     def configuration(self, description: dict[str, Any]) -> dict[str, Any]:
         return {"mcp": {"openApiSchema": {"s3": {"uri": str(description.get("s3_uri"))}}}}
 
-    def stored(self, call: Call) -> Iterator[StoredArtifact]:
-        return stored_document.stored(call)
+    def stored(self, listing: Listing) -> Iterator[StoredArtifact]:
+        return stored_document.stored(listing)
 
-    def drift(self, call: Call, record: ToolRecord, target: dict[str, Any]) -> str | None:
+    def drift(
+        self, call: Call, record: ToolRecord, target: dict[str, Any] | None, listing: Listing | None
+    ) -> str | None:
         spec = self.description(record) or {}
-        served = (
-            ((target.get("targetConfiguration") or {}).get("mcp") or {}).get("openApiSchema") or {}
-        ).get("s3") or {}
-        if served.get("uri") != spec.get("s3_uri"):
-            return f"the target serves {served.get('uri')}"
-        return stored_document.object_drift(call, spec, "spec object")
+        if target is not None:
+            served = (
+                ((target.get("targetConfiguration") or {}).get("mcp") or {}).get("openApiSchema")
+                or {}
+            ).get("s3") or {}
+            if served.get("uri") != spec.get("s3_uri"):
+                return f"the target serves {served.get('uri')}"
+        return stored_document.object_drift(call, spec, "spec object", listing)
 
 
 OPENAPI = OpenApiKind()

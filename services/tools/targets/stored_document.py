@@ -5,7 +5,8 @@ canonical JSON under the content key scheme of services/s3/s3_service.py
 (`specs/<gateway_id>/<tool_id>/<sha256>.json`), and the target reads it
 from there. A key derived from the content makes a retried or resumed put
 harmless and lets an update write beside what the target still serves. The
-record's description of such a kind holds `sha256`, `s3_key` and `s3_uri`;
+record's description of such a kind holds `sha256`, `s3_key`, `s3_uri` and
+`etag` (the one S3 answered to the put; reconcile compares a listing's);
 this module (its functions and `StoredDocumentKind`) is the staging, the
 cleanup and the stored-object part of drift for both, so neither keeps a
 copy.
@@ -13,13 +14,13 @@ copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from services.context import Call
 from services.errors import ForbiddenError
 from services.records.types import ToolRecord
-from services.s3.s3_service import SPECS_PREFIX, spec_key
+from services.s3.s3_service import SPECS_PREFIX, ListedObject, spec_key
 from services.tools.targets.base import Prepared, Staged, StoredArtifact
 
 
@@ -28,12 +29,19 @@ def key(record: ToolRecord, sha256: str) -> str:
     return spec_key(str(record["gateway_id"]), str(record["tool_id"]), sha256)
 
 
-def put(call: Call, record: ToolRecord, sha256: str, body: bytes) -> tuple[str, str]:
-    """Store `body` under its content key; (key, s3 URI)."""
+def stage(
+    call: Call,
+    record: ToolRecord,
+    sha256: str,
+    body: bytes,
+    describe: Callable[[str, str], dict[str, Any]],
+) -> Staged:
+    """Store `body` under its content key; the description `describe(uri,
+    key)` makes, with the object's ETag."""
     bucket = call.runtime.spec_bucket
     stored = key(record, sha256)
-    bucket.put_spec(stored, body)
-    return stored, bucket.uri(stored)
+    etag = bucket.put_spec(stored, body)
+    return Staged({**describe(bucket.uri(stored), stored), "etag": etag}, (stored,))
 
 
 def read_team_upload(call: Call, key: str, max_bytes: int) -> bytes:
@@ -46,10 +54,10 @@ def read_team_upload(call: Call, key: str, max_bytes: int) -> bytes:
     return call.runtime.spec_bucket.read_upload(key, max_bytes)
 
 
-def stored(call: Call) -> Iterator[StoredArtifact]:
-    """Every object under the shared prefix (whichever kind wrote it: the
-    sweep judges each by its record's own kind)."""
-    for listed in call.runtime.spec_bucket.spec_keys():
+def stored(listing: Mapping[str, ListedObject]) -> Iterator[StoredArtifact]:
+    """Every object of a listing of the shared prefix (whichever kind wrote
+    it: the sweep judges each by its record's own kind)."""
+    for listed in listing:
         parts = listed.removeprefix(SPECS_PREFIX).split("/")
         if len(parts) == 3:  # else not a key the registry writes
             yield StoredArtifact(listed, gateway_id=parts[0], tool_id=parts[1])
@@ -101,8 +109,22 @@ class StoredDocumentKind:
         call.runtime.spec_bucket.delete(ref)
 
 
-def object_drift(call: Call, description: dict[str, Any], noun: str) -> str | None:
-    """Whether the stored object still has the description's sha256."""
+def object_drift(
+    call: Call,
+    description: dict[str, Any],
+    noun: str,
+    listing: Mapping[str, ListedObject] | None,
+) -> str | None:
+    """Whether the stored object still has the description's sha256.
+
+    A listing that shows the object with the ETag its put answered shows
+    it unchanged (a content key is written by the registry only, and
+    writing it again gives the object a new ETag unless the bytes are the
+    same); otherwise, or for a record from before ETags were kept, S3's
+    checksum is read (HeadObject) and decides."""
+    listed = listing.get(str(description.get("s3_key"))) if listing is not None else None
+    if listed is not None and description.get("etag") and listed.etag == description["etag"]:
+        return None
     digest = call.runtime.spec_bucket.sha256_of(str(description.get("s3_key")))
     if digest != description.get("sha256"):
         return f"the {noun} is missing" if digest is None else f"the {noun} changed"
