@@ -421,3 +421,14 @@ def test_the_state_machine_arn_is_an_output_null_when_off() -> None:
     assert found["reconcile_fanout_state_machine_arn"]["value"] == (
         "${try(aws_sfn_state_machine.reconcile_fanout[0].arn, null)}"
     )
+
+
+def test_deploy_md_lists_the_fanout_variables_with_their_defaults() -> None:
+    text = (TERRAFORM_DIR.parent / "docs" / "deploy.md").read_text()
+    fanout = sorted(n for n in variables() if n.startswith("reconcile_fanout_"))
+
+    assert len(fanout) == 3
+    for name in fanout:
+        default = json.dumps(variables()[name]["default"])  # false, 4, 10
+        assert f"| `{name}` | `{default}` |" in text, name
+    assert "`reconcile_fanout_state_machine_arn`" in text
