@@ -432,3 +432,69 @@ def test_deploy_md_lists_the_fanout_variables_with_their_defaults() -> None:
         default = json.dumps(variables()[name]["default"])  # false, 4, 10
         assert f"| `{name}` | `{default}` |" in text, name
     assert "`reconcile_fanout_state_machine_arn`" in text
+
+
+_MISSING = object()
+
+
+def _lookup(document: dict[str, Any], path: str) -> Any:
+    value: Any = document
+    for key in path.removeprefix("$.").split("."):
+        if not isinstance(value, dict) or key not in value:
+            return _MISSING
+        value = value[key]
+    return value
+
+
+def _matches(rule: dict[str, Any], document: dict[str, Any]) -> bool:
+    """The Choice operators the definition uses, as the ASL specification
+    describes them (https://states-language.net/spec.html, "Choice Rules");
+    any other operator fails the test rather than being guessed at."""
+    if "And" in rule:
+        return all(_matches(r, document) for r in rule["And"])
+    value = _lookup(document, rule["Variable"])
+    [(operator, operand)] = [(k, v) for k, v in rule.items() if k not in {"Variable", "Next"}]
+    if operator == "IsPresent":
+        return (value is not _MISSING) is operand
+    assert value is not _MISSING, rule  # Step Functions fails the execution here
+    tests = {
+        "BooleanEquals": lambda: value is operand,
+        "IsString": lambda: isinstance(value, str) is operand,
+        "NumericEquals": lambda: isinstance(value, int) and value == operand,
+        "NumericLessThan": lambda: isinstance(value, int) and value < operand,
+    }
+    return bool(tests[operator]())
+
+
+def _route(processor: dict[str, Any], document: dict[str, Any]) -> str:
+    """Where a child goes from GatewayAnswered, through its Choices."""
+    name = "GatewayAnswered"
+    while processor[name]["Type"] == "Choice":
+        choice = processor[name]
+        name = next(
+            (r["Next"] for r in choice["Choices"] if _matches(r, document)), choice["Default"]
+        )
+    return name
+
+
+@pytest.mark.parametrize(
+    ("answer", "calls", "goes_to"),
+    [
+        ({"ok": True, "status": 200, "data": {"next_token": None}}, 1, "GatewayDone"),
+        ({"ok": True, "status": 200, "data": {"counts": {}}}, 1, "GatewayDone"),
+        ({"ok": True, "status": 200, "data": {"next_token": "t"}}, 1, "NextPage"),
+        ({"ok": True, "status": 200, "data": {"next_token": "t"}}, 10, "GatewayUnfinished"),
+        ({"ok": False, "status": 503, "data": None}, 1, "Backoff"),
+        ({"ok": False, "status": 503, "data": None}, 10, "GatewayRefused"),
+        ({"ok": False, "status": 422, "data": None}, 1, "GatewayRefused"),
+        ({"ok": False, "status": 403, "data": None}, 1, "GatewayRefused"),
+    ],
+    ids=["done", "no-token", "next-page", "too-many-pages", "503", "503-too-often", "422", "403"],
+)
+def test_a_gateways_answer_decides_what_its_child_does_next(
+    answer: dict[str, Any], calls: int, goes_to: str
+) -> None:
+    processor = render(TRUSTED_ACTOR)["States"]["Gateways"]["ItemProcessor"]["States"]
+    document = {"gateway_id": "gw-0123456789abcdef0123", "calls": calls, "answer": answer}
+
+    assert _route(processor, document) == goes_to
