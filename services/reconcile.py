@@ -236,16 +236,26 @@ class Run:
         store = self.call.runtime.records
         if position is None or position["phase"] == "gateways":
             start_key = position["key"] if position else None
+            # Where the next run starts: right after the last gateway this
+            # run completed (a key of the index, which gateways made or
+            # deleted meanwhile do not shift).
+            done_key = start_key
+            first = True
             while True:
                 items, last = store.gateway_page(limit=25, start_key=start_key)
                 for gateway in items:
                     if gateway.get("status") == "DELETED":
                         continue
-                    self.gateway(gateway, listed=True)
-                    if self.out_of_time():
-                        # Resume right after this gateway, whatever the page held.
+                    completed = self.gateway(gateway, listed=True)
+                    # A gateway cut short is looked at again by the next
+                    # run, unless it was this run's first: a gateway that
+                    # outlasts a whole run must not hold the pass up.
+                    if completed or first:
                         key = {k: gateway[k] for k in ("gateway_id", "record_type", "created_at")}
-                        return {"phase": "gateways", "key": dynamo.serialize(key)}
+                        done_key = dynamo.serialize(key)
+                    first = False
+                    if not completed or self.out_of_time():
+                        return {"phase": "gateways", "key": done_key}
                 if last is None:
                     break
                 start_key = last
@@ -255,11 +265,12 @@ class Run:
 
     # ------------------------------------------------------------ a gateway
 
-    def gateway(self, gateway: GatewayRecord, *, listed: bool = False) -> None:
+    def gateway(self, gateway: GatewayRecord, *, listed: bool = False) -> bool:
         """One gateway: its record, its tools and their targets, the targets
         of its AgentCore gateway no record knows, and its objects.
         `listed`: judge the AgentCore gateway by the run's ListGateways
-        (scope all) rather than one GetGateway."""
+        (scope all) rather than one GetGateway. False: it stopped before the
+        deadline (reported `incomplete`)."""
         call, store = self.call, self.call.runtime.records
         agentcore_id = gateway_agentcore_id(gateway)
         summary = None
@@ -273,6 +284,16 @@ class Run:
         # judges the objects of the others by their record read again.
         in_hand: dict[str, ToolRecord] = {}
         for tool in tools:
+            if self.out_of_time():
+                self.report.add(
+                    "gateway",
+                    gateway["gateway_id"],
+                    "incomplete",
+                    "none: stopped before the deadline",
+                    done=False,
+                    detail="the next run looks at it again",
+                )
+                return False
             ref = tool.get("agentcore")
             target_id = ref.get("target_id") if ref else None
             target = listed_targets.get(str(target_id)) if listed_targets is not None else None
@@ -283,7 +304,7 @@ class Run:
                 _refresh(call, self.report, tool)
         if listed_targets is not None:
             self._unknown_targets(gateway, tools, listed_targets)
-        self._sweep(listing, in_hand)
+        return self._sweep(listing, in_hand)
 
     def _targets(self, agentcore_id: str) -> dict[str, dict[str, Any]] | None:
         """The gateway's targets by id (None: AgentCore could not list them,
@@ -472,6 +493,8 @@ def _decode(token: str | None) -> dict[str, Any] | None:
         position = {"phase": "gateways", "key": position}  # a token from before phases
     if position == {"phase": "account"}:
         return {"phase": "account"}
+    if position == {"phase": "gateways", "key": None}:
+        return {"phase": "gateways", "key": None}  # from the first gateway
     key = position.get("key") if isinstance(position, dict) else None
     if (
         not isinstance(position, dict)

@@ -57,3 +57,8 @@ output "reconcile_schedule_rule_arn" {
   description = "ARN of the EventBridge rule that runs the scheduled reconcile, or null when the schedule is disabled."
   value       = try(aws_cloudwatch_event_rule.reconcile[0].arn, null)
 }
+
+output "reconcile_fanout_state_machine_arn" {
+  description = "ARN of the reconcile fan-out state machine, or null when fan-out is disabled."
+  value       = try(aws_sfn_state_machine.reconcile_fanout[0].arn, null)
+}

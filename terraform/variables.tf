@@ -143,6 +143,34 @@ variable "reconcile_schedule_expression" {
   }
 }
 
+variable "reconcile_fanout_enabled" {
+  description = "Run each scheduled reconcile as a Step Functions state machine that reconciles one gateway per child execution (reconcile_fanout.tf; docs/deploy.md, \"Reconcile at scale\"), instead of one invocation of the function. Needs reconcile_schedule_enabled. When false no fan-out resource exists."
+  type        = bool
+  default     = false
+}
+
+variable "reconcile_fanout_max_concurrency" {
+  description = "Fan-out only: how many gateways are reconciled at once (the Distributed Map's MaxConcurrency), each one invocation of the function making AgentCore control-plane calls. Small, so the account's AgentCore rate quotas hold."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.reconcile_fanout_max_concurrency >= 1 && var.reconcile_fanout_max_concurrency <= 40 && floor(var.reconcile_fanout_max_concurrency) == var.reconcile_fanout_max_concurrency
+    error_message = "reconcile_fanout_max_concurrency must be a whole number from 1 to 40."
+  }
+}
+
+variable "reconcile_fanout_tolerated_failure_percentage" {
+  description = "Fan-out only: the percentage of gateways whose reconcile may fail (an error envelope, or the function failing after the retries) before the pass fails (the Distributed Map's ToleratedFailurePercentage). The account-wide checks run either way."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.reconcile_fanout_tolerated_failure_percentage >= 0 && var.reconcile_fanout_tolerated_failure_percentage <= 100
+    error_message = "reconcile_fanout_tolerated_failure_percentage must be from 0 to 100."
+  }
+}
+
 variable "tags" {
   description = "Extra tags applied to every resource through the provider's default_tags. Environment, Service and ManagedBy are set by this configuration: a map that sets them is refused."
   type        = map(string)

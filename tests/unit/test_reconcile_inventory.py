@@ -303,3 +303,47 @@ def test_a_cursor_moved_by_another_run_is_not_moved_back(registry: Registry) -> 
     report = reconcile(registry, resume=True)  # a dry run writes only its cursor
     assert report["pass"]["cursor_saved"] is False
     assert registry.item(key["gateway_id"])["position"] == "elsewhere"  # type: ignore[index]
+
+
+def test_a_gateway_cut_short_is_looked_at_again_and_nothing_is_repaired_twice(
+    registry: Registry,
+) -> None:
+    make_gateway(registry, "first", tools=1)
+    second = make_gateway(registry, "second", tools=2)
+    drifted = set()
+    for tool in live_tools(registry, second):
+        registry.runtime.agentcore.delete_gateway_target(
+            gatewayIdentifier=second["agentcore"]["gateway_id"],
+            targetId=tool["agentcore"]["target_id"],
+        )
+        drifted.add(tool["tool_id"])
+    slow: list[bool] = []
+
+    def the_first_closer_look_takes_long(**_: Any) -> None:
+        if not slow:
+            slow.append(True)
+            registry.clock.advance(30)
+
+    registry.on(
+        "before-call.bedrock-agentcore-control.GetGatewayTarget", the_first_closer_look_takes_long
+    )
+    first = reconcile(registry, Budget(35), dry_run=False, resume=True)
+    assert [(f["kind"], f["finding"]) for f in first["findings"]] == [
+        ("tool", "missing-in-agentcore"),
+        ("gateway", "incomplete"),
+    ]
+    rest = reconcile(registry, Budget(35), dry_run=False, resume=True)
+    # The second run finishes the gateway (and removes the failed tools'
+    # objects, now leftovers).
+    assert [(f["kind"], f["finding"]) for f in rest["findings"]] == [
+        ("tool", "missing-in-agentcore"),
+        ("spec-object", "leftover"),
+        ("spec-object", "leftover"),
+    ]
+    assert rest["pass"]["completed_at"] is not None
+    assert {f["id"] for f in first["findings"] + rest["findings"] if f["kind"] == "tool"} == drifted
+    for tool_id in drifted:
+        record = registry.runtime.records.find_tool(tool_id)
+        assert record is not None
+        assert record["status"] == "FAILED"
+        assert [a["outcome"] for a in record["audit"]].count("marked-failed") == 1
