@@ -47,6 +47,16 @@ CLIENT_CONFIG = Config(
     read_timeout=20,
     user_agent_extra="agentcore-tool-registry/0.1",
 )
+# AgentCore's control plane: the same, plus botocore's client-side rate
+# limiting (adaptive mode): once throttled, the client sends more slowly
+# instead of failing the next calls too. AWS advises it for specialised
+# cases, not multi-tenant clients (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html);
+# here the rate AgentCore limits is the account's, shared by every team
+# anyway, and a reconcile pass sends thousands of calls in a row
+# (issue 16).
+AGENTCORE_CLIENT_CONFIG = CLIENT_CONFIG.merge(
+    Config(retries={"mode": "adaptive", "max_attempts": 3})
+)
 
 
 @dataclass
@@ -64,7 +74,10 @@ class Runtime:
 
     def client(self, service: str) -> Any:
         if service not in self._extra_clients:
-            self._extra_clients[service] = self.session.client(service, config=CLIENT_CONFIG)
+            config = (
+                AGENTCORE_CLIENT_CONFIG if service == "bedrock-agentcore-control" else CLIENT_CONFIG
+            )
+            self._extra_clients[service] = self.session.client(service, config=config)
         return self._extra_clients[service]
 
     @cached_property

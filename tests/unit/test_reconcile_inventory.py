@@ -347,3 +347,12 @@ def test_a_gateway_cut_short_is_looked_at_again_and_nothing_is_repaired_twice(
         assert record is not None
         assert record["status"] == "FAILED"
         assert [a["outcome"] for a in record["audit"]].count("marked-failed") == 1
+
+
+def test_agentcore_calls_slow_down_when_throttled_and_the_others_do_not(
+    registry: Registry,
+) -> None:
+    # botocore's adaptive mode on the AgentCore client alone (services/runtime.py).
+    assert registry.runtime.agentcore.meta.config.retries["mode"] == "adaptive"
+    for service in ("dynamodb", "s3"):
+        assert registry.runtime.client(service).meta.config.retries["mode"] == "standard"
