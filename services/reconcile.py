@@ -402,8 +402,10 @@ class Run:
         # A gateway a live record names (not FAILED: a failed gateway gives
         # its name back) is known; any other is looked up by its name claim.
         known = {(gateway_agentcore_id(g), g["name"]) for g in live if g.get("status") != "FAILED"}
-        for agentcore_id, summary in self.agentcore_gateways().items():
-            name = str(summary.get("name"))
+        # Listed again, not the run's earlier listing: this run's repairs
+        # may have deleted some of those gateways.
+        for summary in self.call.runtime.gateways.list_gateways():
+            agentcore_id, name = str(summary["gatewayId"]), str(summary.get("name"))
             if (agentcore_id, name) in known:
                 continue
             claim = store.get(

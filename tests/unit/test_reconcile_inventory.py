@@ -64,13 +64,15 @@ def test_a_consistent_registry_is_listed_not_read_record_by_record(registry: Reg
     assert report["findings"] == []
     assert report["counts"] == {"in-step": 9}
     # Per gateway, whatever its number of tools: its targets, its tools, its
-    # objects. Per run: AgentCore's gateways, the gateway records (the
-    # pass's pages, the account's), the gateways with objects, and the two
-    # kinds of credential provider. Nothing is read record by record.
+    # objects. Per run: AgentCore's gateways (for the gateways' statuses,
+    # and again for the account, after the run's repairs), the gateway
+    # records (the pass's pages, the account's), the gateways with objects,
+    # and the two kinds of credential provider. Nothing is read record by
+    # record.
     per_gateway = Counter({"ListGatewayTargets": 1, "Query": 1, "ListObjectsV2": 1})
     per_run = Counter(
         {
-            "ListGateways": 1,
+            "ListGateways": 2,
             "Query": 2,
             "ListObjectsV2": 1,
             "ListApiKeyCredentialProviders": 1,
