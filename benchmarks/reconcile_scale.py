@@ -18,19 +18,23 @@ How a thousand records and more get made. moto's TransactWriteItems
 (moto/dynamodb/models/__init__.py, `transact_write_items`, moto 5.2) takes
 a `copy.deepcopy` of an item's whole table once for every item of the
 transaction, to roll back if one fails; the registry's creates and status
-transitions are transactions of 2 to 5 items, so a create costs several
-copies of every record made before it (measured in-process: half of a
-create's time at 100 records, 12 ms a copy then), and making n records
-costs n squared. Past some 700 records a write took tens of seconds and
-moto_server's connection failed. So the registry is made one gateway at
-a time with DynamoDB holding only that gateway: after a gateway and its
-tools are made, every item of both tables (the records, the name claims,
-the spec versions, the request ledger) is read with a Scan and moved
-aside (BatchWriteItem deletes), and when every gateway is made they are
-all put back with BatchWriteItem (no transaction, so no copy), then read
-again and compared, item for item and attribute for attribute, with what
-was moved aside (a difference fails the run). AgentCore's gateways and
-targets and S3's spec objects stay where the handler made them.
+transitions are transactions of 2 to 5 items, so a create copies every
+item made before it several times (the request ledger too: it lives in the
+gateways table, one item per request; at 1,000 records the tables hold
+1,200 and 2,700 items). Measured in-process at 50 to 100 records: half of
+a create's time, 12 ms a copy; making n records costs n squared. moto_server
+answers one request at a time here (the handler sends them in turn), so
+its threads are not the cause; past some 700 records a write took tens of
+seconds and the connection failed (an earlier run, not reproduced). So the
+registry is made one gateway at a time with DynamoDB holding only that
+gateway: after a gateway and its tools are made, every item of both
+tables (the records, the name claims, the spec versions, the request
+ledger) is read with a Scan and moved aside (BatchWriteItem deletes), and
+when every gateway is made they are all put back with BatchWriteItem (no
+transaction, so no copy), then read again and compared, item for item and
+attribute for attribute, with what was moved aside (a difference fails
+the run). AgentCore's gateways and targets and S3's spec objects stay
+where the handler made them.
 
 Why this does not change what is measured: the handler makes every item,
 through the same flows, transactions and conditions; the items are moved
@@ -41,11 +45,13 @@ not see while making a gateway is the other gateways' items, and no create
 reads them: a gateway's name claim and a tool's (`name#<gateway>#<tool>`)
 are per name, the live-tool count is a Query of the gateway's own tools,
 and the ledger key is the request's own id. The reconcile under test runs
-after everything is back, over the tables as the handler left them.
-Seeding time is printed per size; it is not part of the figures.
+after everything is back, over the tables as the handler left them (put
+back in the order moto's Scans gave them, gateway by gateway: a Scan
+meets them in the order they were made, as it would have). Seeding time is printed per
+size; it is not part of the figures.
 
-Not in the default run (`python -m benchmarks --only reconcile`): making a
-few thousand records takes minutes.
+Not in the default run: the three sizes take about 21 minutes on 2 shared
+cores, 17 of them making the registry (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -78,8 +84,8 @@ _BATCH = 25
 
 def _create(runtime: Any, action: str, data: dict[str, Any]) -> dict[str, Any]:
     """One create through the handler, sent again as a client would while
-    it answers 409 InProgress, 500 or 503 (never met once the tables stay
-    small, kept so that one slow moment does not lose a long run)."""
+    it answers 409 InProgress, 500 or 503, so that one slow answer of
+    moto_server does not lose a run of many minutes."""
     from handlers import dispatch
 
     evt = event(action, data)
