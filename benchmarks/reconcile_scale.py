@@ -19,9 +19,9 @@ How a thousand records and more get made. moto's TransactWriteItems
 a `copy.deepcopy` of an item's whole table once for every item of the
 transaction, to roll back if one fails; the registry's creates and status
 transitions are transactions of several items (5.4 copies a transaction
-in the profile), so a create copies every
-item made before it several times (the request ledger too: it lives in the
-gateways table, one item per request; at 1,000 records the tables hold
+in the profile), so a create copies every item made before it several
+times (the request ledger too: it lives in the gateways table, one item
+per request; at 1,000 records the tables hold
 1,200 and 2,700 items). Measured in-process at 50 to 100 records: half of
 a create's time, 12 ms a copy; making n records costs n squared. moto_server
 answers one request at a time here (the handler sends them in turn), so
