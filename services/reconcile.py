@@ -68,13 +68,18 @@ from services.records.dynamo import Condition
 from services.records.lifecycle import Kind, R, Result
 from services.records.record_store import gateway_name_key, tool_name_key
 from services.records.types import GatewayRecord, ToolRecord, gateway_agentcore_id, lease_holder
-from services.s3.s3_service import gateway_prefix
+from services.s3.s3_service import SPECS_PREFIX, ListedObject, gateway_prefix
 from services.tools import targets, tool_flow
 from services.tools.targets import Listing
 
 _RECONCILER = "reconcile"
 # Time kept back to write the report's last repair before the deadline.
 _STOP_MARGIN_SECONDS = 10.0
+# A run over every gateway lists the whole spec prefix once when it holds
+# at most this many pages of objects (1,000 a page), else each gateway's
+# prefix: one call per gateway would cost more than the pages for a
+# registry of small gateways, and a few thousand keys is little memory.
+_WHOLE_LISTING_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -205,6 +210,10 @@ class Run:
         self.older_than = older_than_seconds
         self.delete_orphans = delete_orphans
         self._agentcore_gateways: dict[str, dict[str, Any]] | None = None
+        # Scope all: the spec prefix listed once, by gateway id (None: not
+        # listed, or too large: each gateway lists its own prefix).
+        self._objects: dict[str, dict[str, ListedObject]] | None = None
+        self._whole_listing = False
 
     def out_of_time(self) -> bool:
         return self.call.now() > self.call.deadline - _STOP_MARGIN_SECONDS
@@ -220,6 +229,23 @@ class Run:
             if start_key is None:
                 return
 
+    def objects(self, gateway_id: str) -> Listing:
+        """The gateway's stored objects: from the run's one listing of the
+        spec prefix when it made one, else its own prefix's."""
+        if self._whole_listing and self._objects is None:
+            self._whole_listing = False  # tried once per run
+            whole = self.call.runtime.spec_bucket.listing(
+                SPECS_PREFIX, max_pages=_WHOLE_LISTING_PAGES
+            )
+            if whole is not None:
+                self._objects = {}
+                for key, listed in whole.items():
+                    owner = key.removeprefix(SPECS_PREFIX).split("/", 1)[0]
+                    self._objects.setdefault(owner, {})[key] = listed
+        if self._objects is not None:
+            return self._objects.get(gateway_id, {})
+        return self.call.runtime.spec_bucket.listing(gateway_prefix(gateway_id)) or {}
+
     def agentcore_gateways(self) -> dict[str, dict[str, Any]]:
         """AgentCore's gateways by id: ListGateways, once per run."""
         if self._agentcore_gateways is None:
@@ -234,6 +260,7 @@ class Run:
         """Every gateway from `position` on, then the account; where it
         stopped (None: it covered everything)."""
         store = self.call.runtime.records
+        self._whole_listing = True
         if position is None or position["phase"] == "gateways":
             start_key = position["key"] if position else None
             # Where the next run starts: right after the last gateway this
@@ -242,7 +269,7 @@ class Run:
             done_key = start_key
             first = True
             while True:
-                items, last = store.gateway_page(limit=25, start_key=start_key)
+                items, last = store.gateway_page(limit=100, start_key=start_key)
                 for gateway in items:
                     if gateway.get("status") == "DELETED":
                         continue
@@ -279,7 +306,7 @@ class Run:
         _check_record(call, self.report, GATEWAYS, gateway, self.older_than, summary, None)
         tools = store.live_tools(gateway["gateway_id"])
         listed_targets = self._targets(agentcore_id) if agentcore_id else None
-        listing = call.runtime.spec_bucket.listing(gateway_prefix(gateway["gateway_id"]))
+        listing = self.objects(gateway["gateway_id"])
         # The records as paged, unless this run changed them: the sweep
         # judges the objects of the others by their record read again.
         in_hand: dict[str, ToolRecord] = {}
@@ -391,7 +418,7 @@ class Run:
         live_ids = {g["gateway_id"] for g in live}
         for prefix_id in bucket.gateway_prefixes():
             if prefix_id not in live_ids and not self._sweep(
-                bucket.listing(gateway_prefix(prefix_id)), {}
+                bucket.listing(gateway_prefix(prefix_id)) or {}, {}
             ):
                 return False
         return self._providers(live)
@@ -402,10 +429,11 @@ class Run:
         # A gateway a live record names (not FAILED: a failed gateway gives
         # its name back) is known; any other is looked up by its name claim.
         known = {(gateway_agentcore_id(g), g["name"]) for g in live if g.get("status") != "FAILED"}
-        # Listed again, not the run's earlier listing: this run's repairs
-        # may have deleted some of those gateways.
-        for summary in self.call.runtime.gateways.list_gateways():
-            agentcore_id, name = str(summary["gatewayId"]), str(summary.get("name"))
+        if self.report.counts["repaired"]:
+            # Listed again: this run's repairs may have deleted some.
+            self._agentcore_gateways = None
+        for agentcore_id, summary in self.agentcore_gateways().items():
+            name = str(summary.get("name"))
             if (agentcore_id, name) in known:
                 continue
             claim = store.get(

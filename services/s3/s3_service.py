@@ -90,13 +90,18 @@ class S3Service:
         checksum = head.get("ChecksumSHA256")
         return base64.b64decode(checksum).hex() if checksum else ""
 
-    def listing(self, prefix: str) -> dict[str, ListedObject]:
+    def listing(
+        self, prefix: str, *, max_pages: int | None = None
+    ) -> dict[str, ListedObject] | None:
         """Every object under `prefix`, by key: one ListObjectsV2 per
-        1,000 objects (reconcile's inventory of a gateway's objects)."""
+        1,000 objects (reconcile's inventory). None when there are more than
+        `max_pages` pages of them."""
         paginator = self._client.get_paginator("list_objects_v2")
         listed: dict[str, ListedObject] = {}
         try:
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for number, page in enumerate(paginator.paginate(Bucket=self.bucket, Prefix=prefix)):
+                if max_pages is not None and number >= max_pages:
+                    return None
                 for item in page.get("Contents", []):
                     key = str(item["Key"])
                     listed[key] = ListedObject(key, str(item.get("ETag", "")), int(item["Size"]))

@@ -63,18 +63,18 @@ def test_a_consistent_registry_is_listed_not_read_record_by_record(registry: Reg
 
     assert report["findings"] == []
     assert report["counts"] == {"in-step": 9}
-    # Per gateway, whatever its number of tools: its targets, its tools, its
-    # objects. Per run: AgentCore's gateways (for the gateways' statuses,
-    # and again for the account, after the run's repairs), the gateway
-    # records (the pass's pages, the account's), the gateways with objects,
-    # and the two kinds of credential provider. Nothing is read record by
-    # record.
-    per_gateway = Counter({"ListGatewayTargets": 1, "Query": 1, "ListObjectsV2": 1})
+    # Per gateway, whatever its number of tools: its targets and its tools.
+    # Per run: AgentCore's gateways (listed again for the account checks
+    # only after a repair), the gateway records (the pass's page, the
+    # account's), the spec prefix (once, while it is at most 10 pages) and
+    # its gateways, and the two kinds of credential provider. Nothing is
+    # read record by record.
+    per_gateway = Counter({"ListGatewayTargets": 1, "Query": 1})
     per_run = Counter(
         {
-            "ListGateways": 2,
+            "ListGateways": 1,
             "Query": 2,
-            "ListObjectsV2": 1,
+            "ListObjectsV2": 2,
             "ListApiKeyCredentialProviders": 1,
             "ListOauth2CredentialProviders": 1,
         }
@@ -358,3 +358,26 @@ def test_agentcore_calls_slow_down_when_throttled_and_the_others_do_not(
     assert registry.runtime.agentcore.meta.config.retries["mode"] == "adaptive"
     for service in ("dynamodb", "s3"):
         assert registry.runtime.client(service).meta.config.retries["mode"] == "standard"
+
+
+def test_a_large_bucket_is_listed_gateway_by_gateway(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services import reconcile as reconciler
+
+    # Past the pages one listing of the whole prefix may take.
+    monkeypatch.setattr(reconciler, "_WHOLE_LISTING_PAGES", 0)
+    gateways = [make_gateway(registry, f"gw-{g}", tools=1) for g in range(2)]
+    (removed,) = live_tools(registry, gateways[1])
+    bucket = registry.settings.spec_bucket_name
+    registry.runtime.s3.delete_object(Bucket=bucket, Key=removed["spec"]["s3_key"])
+    calls = count_calls(registry)
+
+    report = reconcile(registry)
+
+    assert [(f["id"], f["detail"]) for f in report["findings"]] == [
+        (removed["tool_id"], "the spec object is missing")
+    ]
+    # The whole prefix's first page (given up), each gateway's, the gateways'.
+    assert calls["ListObjectsV2"] == 1 + len(gateways) + 1
+    assert calls["HeadObject"] == 1
