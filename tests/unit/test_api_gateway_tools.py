@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.support import (
-    ADMIN,
     Registry,
     event,
     make_rest_api,
+    reconcile,
     scan_everything,
     spec_keys,
     targets,
@@ -569,14 +569,6 @@ def test_validate_spec_of_an_api_gateway_source(registry: Registry, api_id: str)
 
 
 # --- reconcile ------------------------------------------------------------------------
-
-
-def reconcile(registry: Registry, **data: Any) -> dict[str, Any]:
-    response = registry.invoke(
-        {"action": "reconcile", "actor": ADMIN, "data": {"older_than_seconds": 60, **data}}
-    )
-    assert response["status"] == 200, response
-    return dict(response["data"])
 
 
 def test_reconcile_finds_the_tool_in_step_then_its_drift(

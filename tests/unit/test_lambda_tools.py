@@ -11,9 +11,9 @@ import pytest
 
 from services.tools.targets.tool_definitions import MAX_SCHEMA_DEPTH, MAX_TOOLS_BYTES
 from tests.support import (
-    ADMIN,
     Registry,
     event,
+    reconcile,
     scan_everything,
     spec_keys,
     targets,
@@ -86,14 +86,6 @@ def remote(registry: Registry, gateway: dict[str, Any], target_id: str) -> dict[
 def stored(registry: Registry, key: str) -> Any:
     body = registry.runtime.s3.get_object(Bucket=registry.settings.spec_bucket_name, Key=key)
     return json.loads(body["Body"].read())
-
-
-def reconcile(registry: Registry, **data: Any) -> dict[str, Any]:
-    response = registry.invoke(
-        {"action": "reconcile", "actor": ADMIN, "data": {"older_than_seconds": 60, **data}}
-    )
-    assert response["status"] == 200, response
-    return dict(response["data"])
 
 
 @pytest.fixture

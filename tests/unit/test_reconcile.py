@@ -11,25 +11,16 @@ import pytest
 from services.gateway.gateway_flow import gateway_id_for
 from services.tools.tool_flow import tool_id_for
 from tests.support import (
-    ADMIN,
     PETS,
     Fault,
     Registry,
     event,
     provider_secrets,
+    reconcile,
     spec_keys,
     targets,
     tool_record,
 )
-
-
-def reconcile(registry: Registry, context: Any = None, **data: Any) -> dict[str, Any]:
-    response = registry.invoke(
-        {"action": "reconcile", "actor": ADMIN, "data": {"older_than_seconds": 60, **data}},
-        context,
-    )
-    assert response["status"] == 200, response
-    return dict(response["data"])
 
 
 def crash(registry: Registry, hook: str, evt: dict[str, Any]) -> None:

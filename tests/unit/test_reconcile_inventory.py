@@ -16,18 +16,10 @@ from tests.support import (
     Registry,
     create_tool,
     event,
+    reconcile,
     spec_keys,
     targets,
 )
-
-
-def reconcile(registry: Registry, context: Any = None, **data: Any) -> dict[str, Any]:
-    response = registry.invoke(
-        {"action": "reconcile", "actor": ADMIN, "data": {"older_than_seconds": 60, **data}},
-        context,
-    )
-    assert response["status"] == 200, response
-    return dict(response["data"])
 
 
 def count_calls(registry: Registry) -> Counter[str]:
