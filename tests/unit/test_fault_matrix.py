@@ -348,9 +348,10 @@ class World:
 
 
 def world(registry: Registry) -> World:
-    """DynamoDB and S3 through their APIs; AgentCore and its credential
-    providers straight from the emulator (what GetGateway, GetGatewayTarget
-    and ListTagsForResource would answer, without a call each)."""
+    """S3 through its API; DynamoDB, AgentCore and its credential providers
+    straight from the emulator (what a consistent Scan, GetGateway,
+    GetGatewayTarget and ListTagsForResource would answer, without a call
+    each)."""
     settings = registry.settings
     gateways, gateway_claims, tools, tool_claims = {}, {}, {}, {}
     for item in scan(registry, settings.gateways_table_name):
