@@ -6,6 +6,7 @@ declares, so the keys and indexes the code queries are the ones deployed.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,20 @@ def _key_schema(block: dict[str, Any]) -> list[dict[str, str]]:
     return schema
 
 
+@lru_cache(maxsize=4)
+def _parsed(text: str) -> dict[str, Any]:
+    # Keyed by the file's text, so an edited file is parsed again. Parsing
+    # the HCL costs ~9 ms of CPU, and every unit test that bootstraps (565 of
+    # them) asked for it; the definitions below are built fresh from it
+    # each call, so no caller can change what the next one gets.
+    parsed: dict[str, Any] = hcl2.loads(text)
+    return parsed
+
+
 def table_definitions(terraform_dir: Path = TERRAFORM_DIR) -> dict[str, dict[str, Any]]:
     """Terraform resource name -> CreateTable arguments (without TableName),
     plus `TimeToLiveAttribute` when the table declares TTL."""
-    with (terraform_dir / "dynamodb.tf").open() as handle:
-        parsed = hcl2.load(handle)
+    parsed = _parsed((terraform_dir / "dynamodb.tf").read_text())
     tables: dict[str, dict[str, Any]] = {}
     for resource in parsed.get("resource", []):
         for rtype, named in resource.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,18 @@ from tests.conftest import settings_for
 from tests.support import FakeClock, Registry, event, make_runtime, new_session
 
 agentcore_rules.install()
+
+# The session `env` bootstraps through, with its clients made once per
+# process (a session and three clients are ~40 ms of the ~60 ms a bootstrap
+# costs, and 565 tests bootstrap). Each test still starts from nothing: its
+# own mock_aws starts empty (moto resets every backend on start) and gets
+# new tables, bucket and role; the test's runtime makes its own session and
+# clients. These clients hold no data and no hooks of a test, and moto
+# answers them under whichever mock_aws is active (its hook is on every
+# botocore client made after moto's import; with the socket disabled, a
+# call it did not answer would fail).
+_BOOTSTRAP_SESSION = new_session()
+_BOOTSTRAP_SESSION.client = functools.cache(_BOOTSTRAP_SESSION.client)
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +46,7 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def env(aws: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = bootstrap(None, prefix="unit", session=new_session())
+    values = bootstrap(None, prefix="unit", session=_BOOTSTRAP_SESSION)
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values

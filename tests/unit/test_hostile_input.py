@@ -91,8 +91,14 @@ INLINE = {"type": "inline", "spec": SPEC}
 
 
 @pytest.fixture(autouse=True)
-def sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every attempt to open a socket or resolve a name, refused and kept."""
+def sockets() -> Iterator[list[str]]:
+    """Every attempt to open a socket or resolve a name, refused and kept.
+
+    Its own MonkeyPatch, undone at its own teardown: the shared
+    `monkeypatch` is set up before the unit conftest's `_no_network` (the
+    root conftest's autouse fixture takes it) and so is undone after it,
+    which put back pytest-socket's guard after `enable_socket()` and left
+    the next test's module-scoped servers without sockets."""
     attempts: list[str] = []
 
     def refuse(what: str) -> Callable[..., Any]:
@@ -107,10 +113,11 @@ def sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
             attempts.append(f"socket.socket{args[:2]!r}")
             raise OSError("test: socket.socket is not allowed")
 
-    monkeypatch.setattr(socket, "socket", RefusedSocket)
-    for name in ("create_connection", "getaddrinfo", "gethostbyname"):
-        monkeypatch.setattr(socket, name, refuse(f"socket.{name}"))
-    yield attempts
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "socket", RefusedSocket)
+        for name in ("create_connection", "getaddrinfo", "gethostbyname"):
+            patch.setattr(socket, name, refuse(f"socket.{name}"))
+        yield attempts
     assert attempts == [], f"sockets were attempted: {attempts}"
 
 
