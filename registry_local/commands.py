@@ -195,11 +195,22 @@ def add_reconcile_command(sub: Any) -> None:
     reconcile.add_argument("--delete-orphans", action="store_true", help="with --apply")
     reconcile.add_argument("--older-than-seconds", type=int)
     reconcile.add_argument("--next-token", help="go on from where a run stopped")
+    reconcile.add_argument(
+        "--resume", action="store_true", help="start where the last resuming run stopped"
+    )
+    reconcile.add_argument(
+        "--scope",
+        choices=["all", "plan", "gateway", "account"],
+        help="one gateway (with --gateway-id), the account-wide checks, or the plan",
+    )
+    reconcile.add_argument("--gateway-id", help="with --scope gateway")
     reconcile.set_defaults(action="reconcile", data=_reconcile_data, func=run_command)
 
 
 def _reconcile_data(args: argparse.Namespace) -> dict[str, Any]:
-    data = _fields("delete_orphans", "older_than_seconds", "next_token")(args)
+    data = _fields(
+        "delete_orphans", "older_than_seconds", "next_token", "resume", "scope", "gateway_id"
+    )(args)
     return {"dry_run": not args.apply, **data}
 
 
@@ -611,6 +622,18 @@ def _report(report: dict[str, Any]) -> None:
         print(
             f"{finding.get('finding')} {finding.get('kind')} {finding.get('id')}: "
             f"{finding.get('action')} ({done}) {finding.get('detail') or ''}".rstrip()
+        )
+    for gateway_id in report.get("gateway_ids") or []:  # scope plan
+        print(gateway_id)
+    passed = report.get("pass")  # resume
+    if passed:
+        print(
+            f"pass started {passed.get('started_at')}, "
+            + (
+                f"completed {passed['completed_at']}"
+                if passed.get("completed_at")
+                else f"last completed {passed.get('last_completed_at') or 'never'}"
+            )
         )
     if report.get("next_token"):
         print(f"(stopped before the end: --next-token {report['next_token']})")

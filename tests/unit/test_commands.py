@@ -199,3 +199,31 @@ def test_a_reconcile_report_is_its_counts_then_a_line_per_finding(
         "drift tool tl-1: report (not done) the target serves another spec",
         "(stopped before the end: --next-token abc)",
     ]
+
+
+def test_a_resumed_or_planned_reconcile_says_where_its_pass_is(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    resumed = {
+        "dry_run": True,
+        "counts": {"in-step": 2},
+        "findings": [],
+        "next_token": "abc",
+        "pass": {"started_at": "2026-12-05T09:00:00Z", "completed_at": None},
+    }
+    commands._print({"ok": True, "status": 200, "data": resumed}, "table")
+    assert capsys.readouterr().out.splitlines() == [
+        "dry run: in-step 2",
+        "pass started 2026-12-05T09:00:00Z, last completed never",
+        "(stopped before the end: --next-token abc)",
+    ]
+    planned = {"dry_run": True, "counts": {}, "findings": [], "gateway_ids": ["gw-1", "gw-2"]}
+    commands._print({"ok": True, "status": 200, "data": planned}, "table")
+    assert capsys.readouterr().out.splitlines() == ["dry run: ", "gw-1", "gw-2"]
+
+
+def test_reconcile_flags_are_the_actions_fields() -> None:
+    args = parse("reconcile", "--scope", "gateway", "--gateway-id", "gw-1")
+    assert args.data(args) == {"dry_run": True, "scope": "gateway", "gateway_id": "gw-1"}
+    args = parse("reconcile", "--apply", "--resume")
+    assert args.data(args) == {"dry_run": False, "resume": True}
