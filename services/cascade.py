@@ -49,7 +49,7 @@ def delete_tools(call: Call, gateway: GatewayRecord) -> None:
         tool_flow.delete_tool(sub_call, data)
     agentcore_id = gateway_agentcore_id(gateway)
     if agentcore_id:
-        service = call.runtime.gateways
+        service = call.runtime.targets
         emptied = poll(
             not any(True for _ in service.list_gateway_targets(str(agentcore_id))),
             lambda: not any(True for _ in service.list_gateway_targets(str(agentcore_id))),

@@ -183,14 +183,6 @@ class GatewayService:
                 return self.get_gateway(str(item["gatewayId"]))
         return None
 
-    def list_gateway_targets(self, gateway_id: str) -> Iterator[dict[str, Any]]:
-        paginator = self._client.get_paginator("list_gateway_targets")
-        try:
-            for page in paginator.paginate(gatewayIdentifier=gateway_id):
-                yield from page.get("items", [])
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, "AgentCore") from None
-
     def wait_until_settled(
         self,
         gateway_id: str,
