@@ -216,7 +216,7 @@ class Run:
         self._whole_listing = False
 
     def out_of_time(self) -> bool:
-        return self.call.now() > self.call.deadline - _STOP_MARGIN_SECONDS
+        return _late(self.call)
 
     def gateway_records(self) -> Iterator[GatewayRecord]:
         """Every gateway record, any status, in the gateway index's order."""
@@ -488,21 +488,26 @@ class Run:
         return True
 
 
+def _worked_on(call: Call, tool: ToolRecord) -> bool:
+    """A tool its own repair or a live request decides about, not the sweep."""
+    return (
+        tool.get("status") in ("PENDING", "DELETING")
+        or lifecycle.live_lease(call, tool) is not None
+    )
+
+
 def _keeps(call: Call, tool: ToolRecord, ref: str) -> bool:
     """Whether a record in hand keeps an object without another read: it is
-    being worked on (its own repair or request decides), or it is ACTIVE
-    and uses it."""
-    status = tool.get("status")
-    if status in ("PENDING", "DELETING") or lifecycle.live_lease(call, tool) is not None:
+    being worked on, or it is ACTIVE and uses it."""
+    if _worked_on(call, tool):
         return True
-    return status == "ACTIVE" and ref in targets.for_record(tool).artifacts(tool, pending=True)
+    return tool.get("status") == "ACTIVE" and ref in targets.for_record(tool).artifacts(
+        tool, pending=True
+    )
 
 
 def _keeps_provider(call: Call, tool: ToolRecord) -> bool:
-    status = tool.get("status")
-    if status in ("PENDING", "DELETING") or lifecycle.live_lease(call, tool) is not None:
-        return True
-    return status == "ACTIVE"
+    return _worked_on(call, tool) or tool.get("status") == "ACTIVE"
 
 
 def _encode(position: dict[str, Any]) -> str:
@@ -736,10 +741,15 @@ def _delete(table: str, key: dict[str, Any]) -> dict[str, Any]:
     return dynamo.delete(table, key)
 
 
+def _late(call: Call) -> bool:
+    """Past the point where a run stops to leave time for its last write."""
+    return call.now() > call.deadline - _STOP_MARGIN_SECONDS
+
+
 def _out_of_time(call: Call, report: Report) -> bool:
     """A sweep stops before the Lambda's deadline; the next run sweeps again
     (a gateway's objects with the gateway, the rest with the account)."""
-    if call.now() <= call.deadline - _STOP_MARGIN_SECONDS:
+    if not _late(call):
         return False
     report.add("sweep", "-", "incomplete", "none: stopped before the deadline", done=False)
     return True
@@ -760,7 +770,7 @@ def _settle(
         _orphan(report, kind, ident, "no tool record", delete=delete_orphans, remove=remove)
         return
     status = record.get("status")
-    if status in ("PENDING", "DELETING") or lifecycle.live_lease(call, record) is not None:
+    if _worked_on(call, record):
         return  # its own repair (or the request holding it) decides
     if status == "ACTIVE" and used:
         return

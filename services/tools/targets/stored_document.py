@@ -14,14 +14,14 @@ copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from services.context import Call
 from services.errors import ForbiddenError
 from services.records.types import ToolRecord
-from services.s3.s3_service import SPECS_PREFIX, ListedObject, spec_key
-from services.tools.targets.base import Prepared, Staged, StoredArtifact
+from services.s3.s3_service import SPECS_PREFIX, spec_key
+from services.tools.targets.base import Listing, Prepared, Staged, StoredArtifact
 
 
 def key(record: ToolRecord, sha256: str) -> str:
@@ -54,7 +54,7 @@ def read_team_upload(call: Call, key: str, max_bytes: int) -> bytes:
     return call.runtime.spec_bucket.read_upload(key, max_bytes)
 
 
-def stored(listing: Mapping[str, ListedObject]) -> Iterator[StoredArtifact]:
+def stored(listing: Listing) -> Iterator[StoredArtifact]:
     """Every object of a listing of the shared prefix (whichever kind wrote
     it: the sweep judges each by its record's own kind)."""
     for listed in listing:
@@ -113,7 +113,7 @@ def object_drift(
     call: Call,
     description: dict[str, Any],
     noun: str,
-    listing: Mapping[str, ListedObject] | None,
+    listing: Listing | None,
 ) -> str | None:
     """Whether the stored object still has the description's sha256.
 
