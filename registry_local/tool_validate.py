@@ -76,11 +76,12 @@ def _report(source: Any, raw: bytes, target_name: str) -> dict[str, Any]:
     except RegistryError as exc:
         # The intake's own refusal (not a spec, too large, too deep, ...):
         # one finding at the top of the file.
-        finding = {
+        finding: dict[str, Any] = {
             "severity": "error",
             "rule": exc.code,
             "path": "$",
             "operation": None,
+            "operations": [],
             "message": exc.message,
             "location": {"line": 1, "column": 1, "exact": False},
         }
@@ -116,7 +117,7 @@ def _write(report: dict[str, Any], path: str, output: str, out: TextIO) -> None:
     else:
         for f in findings:
             place = f"{path}:{f['location']['line']}:{f['location']['column']}"
-            operation = f" [{f['operation']}]" if f.get("operation") else ""
+            operation = _operations(f.get("operations") or [])
             out.write(f"{place}: {f['severity']} {f['rule']}{operation}: {f['message']}\n")
         counts = f"{len(report['errors'])} error(s), {len(report['warnings'])} warning(s)"
         if report["ok"]:
@@ -124,6 +125,14 @@ def _write(report: dict[str, Any], path: str, output: str, out: TextIO) -> None:
             out.write(f"{path}: servable by AgentCore Gateway ({counts}): {served} tool(s)\n")
         else:
             out.write(f"{path}: not servable by AgentCore Gateway ({counts})\n")
+
+
+def _operations(names: list[str], shown: int = 3) -> str:
+    """` [a, b, c +2 more]`: the operations a finding concerns, in short."""
+    if not names:
+        return ""
+    more = f" +{len(names) - shown} more" if len(names) > shown else ""
+    return f" [{', '.join(names[:shown])}{more}]"
 
 
 def sarif(findings: list[dict[str, Any]], path: str) -> dict[str, Any]:
@@ -148,6 +157,7 @@ def sarif(findings: list[dict[str, Any]], path: str) -> dict[str, Any]:
                         "ruleIndex": rules.index(str(f["rule"])),
                         "level": "error" if f["severity"] == "error" else "warning",
                         "message": {"text": str(f["message"])},
+                        "properties": {"operations": list(f.get("operations") or [])},
                         "locations": [
                             {
                                 "physicalLocation": {

@@ -98,7 +98,7 @@ def _ours(raw: bytes, name: str) -> tuple[float, dict[str, Any]]:
         }
     elapsed = time.perf_counter() - start
     report = checked.report
-    doc_rules = sorted({f.rule for f in report.errors if f.operation is None} - {"no-operations"})
+    doc_rules = sorted({f.rule for f in report.errors if not f.operations} - {"no-operations"})
     served = report.ok()
     left_out: Counter[str] = Counter()  # "rule+rule" -> operations left out for those
     for op in report.operations:

@@ -10,8 +10,11 @@ to walk.
 
 A path's keys may themselves hold dots or brackets (`paths./v1.2/pets`), so
 each step takes the longest key of the mapping that the rest of the path
-starts with. A path that goes where the text has nothing (a place the
-normalization made, say) is located at its deepest existing ancestor.
+starts with. A path that goes on through a local `$ref` (an operation
+of a Path Item given by reference, say) continues where the `$ref` points:
+the line shown is the one to edit. A path that goes where the text has
+nothing (a place the normalization made, say) is located at its deepest
+existing ancestor.
 Lines and columns count from 1, as SARIF's `region` does.
 """
 
@@ -21,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from services.tools.json_pointer import ROOT
+from services.tools.json_pointer import MAX_REF_HOPS, ROOT, tokens
 
 _INDEX = re.compile(r"^\[(\d+)\]")
 
@@ -52,12 +55,47 @@ class SpecText:
         # looks; a list's item at the item.
         shown = node
         rest = "" if path == ROOT else path
+        hops = 0
         while rest:
             found = self._step(node, rest)
+            if found is None and hops < MAX_REF_HOPS:
+                # The path goes on through a `$ref` (a Path Item, parameter
+                # or schema given by reference): continue where it points.
+                target = self._referenced(node)
+                if target is not None:
+                    node, hops = target, hops + 1
+                    continue
             if found is None:
                 return _at(shown, exact=False)
             node, shown, rest = found
         return _at(shown, exact=True)
+
+    def _referenced(self, node: Any) -> Any:
+        """The node a mapping's local `$ref` names, or None."""
+        import yaml
+
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        ref = next((v.value for k, v in node.value if k.value == "$ref"), None)
+        keys = tokens(ref) if isinstance(ref, str) else None
+        target = self._root
+        for key in keys or ():
+            found = self._member(target, key)
+            if found is None:
+                return None
+            target = found
+        return target if keys else None
+
+    @staticmethod
+    def _member(node: Any, key: str) -> Any:
+        """A mapping's value at `key`, a sequence's item at index `key`, or None."""
+        import yaml
+
+        if isinstance(node, yaml.MappingNode):
+            return next((v for k, v in node.value if str(k.value) == key), None)
+        if isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
+            return node.value[int(key)]
+        return None
 
     @staticmethod
     def _step(node: Any, rest: str) -> tuple[Any, Any, str] | None:

@@ -34,12 +34,21 @@ BROKEN = {"name": "limit", "in": "query", "schema": {"type": "integer", "default
 
 def test_a_component_error_is_at_the_component_for_each_operation_using_it() -> None:
     report = validate_spec(document(BROKEN), target_name="t")
-    found = sorted((f.operation, f.path, f.message) for f in report.errors)
+    found = sorted((f.path, f.operation, f.operations, f.message) for f in report.errors)
+    # The component's one bad value is one finding, naming both operations.
     assert found == [
-        ("a", "components.parameters.Limit.schema", "'ten' is not of type 'integer'"),
-        ("b", "components.parameters.Limit.schema", "'ten' is not of type 'integer'"),
-        ("c", "paths./c.get.parameters[0].schema", "'one' is not of type 'integer'"),
+        ("components.parameters.Limit.schema", None, ("a", "b"), "'ten' is not of type 'integer'"),
+        ("paths./c.get.parameters[0].schema", "c", ("c",), "'one' is not of type 'integer'"),
     ]
+    # Each operation's own report still says why it cannot be served.
+    by_op = {op.operation_id: [f.path for f in op.findings] for op in report.operations}
+    assert by_op == {
+        "a": ["components.parameters.Limit.schema"],
+        "b": ["components.parameters.Limit.schema"],
+        "c": ["paths./c.get.parameters[0].schema"],
+        "d": [],
+    }
+    assert report.to_dict()["errors"][0]["operations"] == ["a", "b"]
 
 
 def test_under_exclude_every_operation_using_the_component_is_left_out() -> None:

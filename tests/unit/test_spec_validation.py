@@ -145,7 +145,15 @@ def test_to_dict_is_the_validate_spec_answer() -> None:
     assert ops["addPet"]["published"] is False
     assert ops["addPet"]["tool_name"] == "pets___addPet"
     assert ops["addPet"]["findings"][0] == answer["warnings"][0]
-    assert set(answer["warnings"][0]) == {"severity", "rule", "path", "operation", "message"}
+    assert set(answer["warnings"][0]) == {
+        "severity",
+        "rule",
+        "path",
+        "operation",
+        "operations",
+        "message",
+    }
+    assert answer["warnings"][0]["operations"] == ["addPet"]
 
 
 # -- versions -------------------------------------------------------------------
@@ -881,8 +889,9 @@ def test_path_level_parameters_concern_every_operation_of_the_path() -> None:
     spec = pet_store()
     spec["paths"]["/pets"]["parameters"] = [COOKIE]
     report = check(spec, on_unsupported="exclude")
-    flagged = [f.operation for f in report.warnings if f.rule == "cookie-parameter-unsupported"]
-    assert flagged == ["listPets", "addPet"]
+    flagged = [f for f in report.warnings if f.rule == "cookie-parameter-unsupported"]
+    # One parameter, one finding: it names both operations of the path.
+    assert [(f.operation, f.operations) for f in flagged] == [(None, ("listPets", "addPet"))]
     assert all(f.path == "paths./pets.parameters[0]" for f in report.warnings)
     assert report.published_operations == ("getPet", "deletePet")
     assert "/pets" not in report.document["paths"]
@@ -1121,11 +1130,10 @@ def test_real_petstore_expanded_validates() -> None:
     # Valid OpenAPI, https server, local refs: only AgentCore's own rules.
     assert sorted(rules(report.errors)) == [
         "allof-unsupported",  # NewPet is allOf'd into Pet: three operations use Pet
-        "allof-unsupported",
-        "allof-unsupported",
         "invalid-operation-id",  # "find pet by id" has spaces
     ]
     assert only(report, "invalid-operation-id").path == "paths./pets/{id}.get.operationId"
+    assert len(only(report, "allof-unsupported").operations) == 3
     excluded = check(spec, on_unsupported="exclude")
     assert excluded.ok()
     assert excluded.published_operations == ("deletePet",)

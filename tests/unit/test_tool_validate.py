@@ -214,3 +214,61 @@ def test_every_exact_location_in_a_real_spec_names_its_key(tmp_path: Path, name:
             continue
         last = finding["path"].rsplit(".", 1)[-1].split("[")[0]
         assert last in lines[where["line"] - 1], (finding, lines[where["line"] - 1])
+
+
+# A 3.1 Path Item given by reference, and a parameter both operations share.
+BY_REFERENCE = """\
+openapi: 3.1.0
+info: {title: Pets, version: "1.0"}
+servers:
+  - url: https://api.example.com
+paths:
+  /pets:
+    $ref: '#/components/pathItems/Pets'
+  /cats:
+    get:
+      operationId: listCats
+      parameters:
+        - $ref: '#/components/parameters/Session'
+      responses: {"200": {description: ok}}
+components:
+  parameters:
+    Session: {name: session, in: cookie, schema: {type: string}}
+  pathItems:
+    Pets:
+      get:
+        operationId: list pets
+        parameters:
+          - $ref: '#/components/parameters/Session'
+        responses: {"200": {description: ok}}
+  schemas:
+    Loop: {$ref: '#/components/schemas/Loop'}
+"""
+
+
+def test_a_path_through_a_ref_is_located_where_the_ref_points() -> None:
+    text = SpecText(BY_REFERENCE)
+    # Findings name the operation where the Path Item is used (paths./pets.get):
+    # the line to edit is in the component.
+    assert text.locate("paths./pets.get") == Location(line_of(BY_REFERENCE, "      get:"), 7, True)
+    assert text.locate("paths./pets.get.operationId") == Location(
+        line_of(BY_REFERENCE, "operationId: list pets"), 9, True
+    )
+    assert text.locate("paths./cats.get.parameters[0].in") == Location(
+        line_of(BY_REFERENCE, "Session: {name"), 30, True
+    )
+    # A $ref that names nothing, or only itself, ends at the last place found.
+    assert text.locate("components.schemas.Loop.type") == Location(
+        line_of(BY_REFERENCE, "Loop:"), 5, False
+    )
+
+
+def test_a_shared_finding_is_one_line_naming_its_operations(tmp_path: Path) -> None:
+    code, out = validate(tmp_path, BY_REFERENCE)
+    assert code == 1
+    spec = str(tmp_path / "spec.yaml")
+    cookie = [line for line in out.splitlines() if "cookie-parameter-unsupported" in line]
+    place = f"{spec}:{line_of(BY_REFERENCE, 'Session: {name')}:5"
+    assert len(cookie) == 1
+    assert cookie[0].startswith(f"{place}: error cookie-parameter-unsupported [")
+    assert "pets, listCats]: cookie parameter 'session'" in cookie[0]

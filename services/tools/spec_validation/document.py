@@ -52,7 +52,7 @@ class Operation:
 
     def report(self, target_name: str, severity: Severity, *, published: bool) -> OperationReport:
         findings = tuple(
-            Finding(severity, i.rule, i.path, self.key, i.message) for i in self.issues
+            Finding(severity, i.rule, i.path, self.key, i.message, (self.key,)) for i in self.issues
         )
         return OperationReport(
             operation_id=self.operation_id,

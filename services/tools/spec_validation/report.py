@@ -10,7 +10,7 @@ is published.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from services.errors import InvalidSpecError
@@ -23,8 +23,12 @@ class Finding:
     severity: Severity
     rule: str  # a short stable code, e.g. "missing-operation-id"
     path: str  # JSON path, e.g. "paths./pets/{id}.get.requestBody" or "servers[0].url"
-    operation: str | None  # operationId, or "METHOD /path" when it has none
+    # operationId (or "METHOD /path" when it has none) of the one operation
+    # the finding concerns; None for the document, or for a shared part
+    # (a component, a Path Item's parameters) that `operations` lists.
+    operation: str | None
     message: str
+    operations: tuple[str, ...] = ()  # every operation it concerns; () for the document
 
     def to_detail(self) -> dict[str, Any]:
         return {
@@ -32,6 +36,7 @@ class Finding:
             "rule": self.rule,
             "path": self.path,
             "operation": self.operation,
+            "operations": list(self.operations),
             "message": self.message,
         }
 
@@ -103,6 +108,26 @@ class SpecReport:
             "warnings": [f.to_detail() for f in self.warnings],
             "published_operations": list(self.published_operations),
         }
+
+
+def merge_shared(findings: list[Finding]) -> list[Finding]:
+    """One finding per place: the operations' findings about the same value
+    (a component several operations use, a Path Item's parameter) become
+    one, listing every operation it concerns, so that a bad shared schema
+    reads as one fix, not one per operation (issue 13, point 4). The order
+    is that of each place's first finding."""
+    merged: dict[tuple[str, str, str, str], Finding] = {}
+    for f in findings:
+        key = (f.severity, f.rule, f.path, f.message)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = f
+        else:
+            operations = seen.operations + tuple(
+                o for o in f.operations if o not in seen.operations
+            )
+            merged[key] = replace(seen, operation=None, operations=operations)
+    return list(merged.values())
 
 
 def doc_error(rule: str, path: str, message: str) -> Finding:

@@ -28,6 +28,7 @@ from services.tools.spec_validation.report import (
     Severity,
     SpecReport,
     doc_error,
+    merge_shared,
 )
 from services.tools.spec_validation.selection import limit_findings, select, size_finding
 from services.tools.spec_validation.servers import server_findings
@@ -142,7 +143,8 @@ def _assemble(
 ) -> SpecReport:
     # An operation's own findings block publishing only while it is published
     # under "fail"; under "exclude" it is left out and they stay warnings.
-    op_findings = [f for op in selected for f in reports[op.ident].findings]
+    # A place several operations share is one finding listing them all.
+    op_findings = merge_shared([f for op in selected for f in reports[op.ident].findings])
     errors = [f for f in doc_findings if f.severity == "error"]
     warnings = [f for f in doc_findings if f.severity == "warning"]
     (errors if severity == "error" else warnings).extend(op_findings)
