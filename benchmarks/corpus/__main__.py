@@ -80,6 +80,7 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     refused = Counter(r["reason"].split(":")[0] for r in results if r["outcome"] == "refused")
     operations = sum(r.get("operations", 0) for r in results)
     published = sum(r.get("published", 0) for r in results)
+    from_origin = sum(r.get("published_from_origin", r.get("published", 0)) for r in results)
     any_rule: Counter[str] = Counter()
     only_rule: Counter[str] = Counter()
     for r in results:
@@ -101,6 +102,9 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
         "operations": operations,
         "published": published,
         "servable_share": published / operations if operations else None,
+        # Registered by its APIs.guru origin URL (a `url` source) instead of
+        # uploaded: relative server URLs resolve against it.
+        "published_from_origin": from_origin,
         "operations_in_refused_specs": refused_ops,
         "left_out_by_rule": dict(any_rule.most_common()),
         "left_out_by_only_rule": dict(only_rule.most_common()),
@@ -121,11 +125,11 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _read_share(s: dict[str, Any]) -> float:
+def _read_share(s: dict[str, Any], key: str = "published") -> float:
     """Published operations among those of the specs the registry read (a
     spec over its 10 MB bound is refused unread: its operations are apart)."""
     read = s["operations"] - s["operations_in_refused_specs"]
-    return s["published"] / read if read else 0.0
+    return s.get(key, s["published"]) / read if read else 0.0
 
 
 def render(doc: dict[str, Any], markdown: bool) -> str:
@@ -137,6 +141,9 @@ def render(doc: dict[str, Any], markdown: bool) -> str:
         f"({100 * (s['servable_share'] or 0):.1f}%), "
         f"in refused specs {s['operations_in_refused_specs']}; "
         f"of the operations in specs read: {100 * _read_share(s):.1f}%",
+        f"registered by their origin URL instead (relative servers resolved): "
+        f"{s.get('published_from_origin', s['published'])} published "
+        f"({100 * _read_share(s, 'published_from_origin'):.1f}% of those in specs read)",
         f"left out, by rule (an operation counts under each of its rules): {s['left_out_by_rule']}",
         f"left out for that rule alone: {s['left_out_by_only_rule']}",
         f"document-level errors (specs): {s['document_errors']}",

@@ -50,7 +50,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from services.tools import json_pointer, spec_names
+from services.tools import json_pointer, spec_names, spec_server_choice
 from services.tools.spec_names import OperationName
 from services.tools.spec_validation.document import METHODS
 
@@ -75,6 +75,11 @@ _OBJECT_KEYWORDS = frozenset({"type", "properties", "required", "additionalPrope
 _NOT_MOVABLE = frozenset(
     {"$id", "$anchor", "$dynamicAnchor", "$schema", "$ref", "allOf", "discriminator"}
 )
+# Parameter values whose serialization `explode` does not change ("null"
+# joins them in a 3.1 type list).
+_PRIMITIVES = frozenset({"string", "number", "integer", "boolean", "null"})
+# Media ranges (RFC 9110, section 12.5.1) that include application/json.
+_JSON_RANGES = frozenset({"*/*", "application/*"})
 _CREDENTIALS = (
     "the gateway authenticates to the API with the tool's `credentials` (its credential "
     "provider), not with what the spec declares"
@@ -104,14 +109,17 @@ class Note:
         return {"path": self.path, "change": self.change}
 
 
-def normalize_spec(document: dict[str, Any]) -> tuple[dict[str, Any], list[Note]]:
+def normalize_spec(
+    document: dict[str, Any], *, base_url: str | None = None
+) -> tuple[dict[str, Any], list[Note]]:
     """The normalized document (sharing unchanged subtrees with `document`)
     and the notes of what changed. A document that is not OpenAPI 3 is
-    returned as it is: validation refuses it anyway."""
+    returned as it is: validation refuses it anyway. `base_url`: where the
+    spec was fetched from, the base of its relative server URLs."""
     version = document.get("openapi")
     if not isinstance(version, str) or not version.startswith("3."):
         return document, []
-    normalizer = _Normalizer(document)
+    normalizer = _Normalizer(document, base_url)
     try:
         normalized = normalizer.run()
     except RecursionError:
@@ -137,8 +145,9 @@ def path_of(parts: Iterable[Part]) -> str:
 
 
 class _Normalizer:
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, document: dict[str, Any], base_url: str | None = None) -> None:
         self.document = document
+        self._base_url = base_url
         self.notes: list[Note] = []
         self._noted: set[tuple[Part, ...]] = set()
         # id of a $ref'd (or component) schema -> its normalized form; an
@@ -163,6 +172,7 @@ class _Normalizer:
             items = document.get(key)
             if isinstance(items, dict):
                 changes[key] = _each(items, [key], self._path_item)
+        changes["servers"] = self._servers(document.get("servers"), ["servers"])
         out = _with(document, changes)
         if "security" in document:
             self._note(["security"], f"removed the spec's security requirements: {_CREDENTIALS}")
@@ -202,6 +212,8 @@ class _Normalizer:
         for key, value in item.items():
             if key in METHODS and isinstance(value, dict):
                 changes[key] = self._operation(value, [*parts, key])
+            elif key == "servers":
+                changes[key] = self._servers(value, [*parts, key])
             elif key != "$ref" and not _extension(key) and isinstance(value, (dict, list)):
                 changes[key] = self._walk(value, [*parts, key])  # parameters
         return _with(item, changes)
@@ -213,6 +225,8 @@ class _Normalizer:
                 continue
             if key == "callbacks" and isinstance(value, dict):
                 changes[key] = _each(value, [*parts, key], self._callback)
+            elif key == "servers":
+                changes[key] = self._servers(value, [*parts, key])
             else:
                 # `responses` is keyed by status codes, one of them "default".
                 changes[key] = self._walk(value, [*parts, key], names=key == "responses")
@@ -241,6 +255,59 @@ class _Normalizer:
             )
             out = _without(out, "security")
         return out
+
+    def _servers(self, servers: Any, parts: list[Part]) -> Any:
+        """The servers to publish (spec_server_choice): `servers` itself
+        unless some cannot be called and another can."""
+        chosen = spec_server_choice.choose(servers, self._base_url)
+        if chosen is None:
+            return servers
+        self._note(parts, chosen[1])
+        return chosen[0]
+
+    def _content(self, content: dict[Any, Any], parts: list[Part]) -> dict[Any, Any]:
+        """A body's media types with a range that admits JSON (`*/*`,
+        `application/*`) published as application/json, when the body names
+        no JSON type itself: the range includes application/json, the one
+        media type AgentCore Gateway fully supports (the OpenAPI page), so
+        the gateway sends and accepts JSON, which the API said it takes."""
+        if any(_media_type(key) == "application/json" for key in content):
+            return content
+        ranges = [key for key in content if _media_type(key) in _JSON_RANGES]
+        if not ranges:
+            return content
+        self._note(
+            [*parts, ranges[0]],
+            f"media range {ranges[0]!r} published as 'application/json': the range includes "
+            "it, and AgentCore Gateway fully supports only application/json",
+        )
+        return {("application/json" if key == ranges[0] else key): v for key, v in content.items()}
+
+    def _explode(self, parameter: dict[Any, Any], parts: list[Part]) -> dict[Any, Any]:
+        """A parameter's `explode` dropped when its value is a primitive: for
+        a string, number, integer or boolean every style serializes the same
+        either way (OpenAPI 3.x, Parameter Object, "Style Examples": `form`
+        gives `color=blue` with and without it); AgentCore Gateway supports
+        no serializer (the OpenAPI page), and validation reports every
+        explode that is not the style's default."""
+        schema = parameter.get("schema")
+        for _ in range(json_pointer.MAX_REF_HOPS):
+            ref = schema.get("$ref") if isinstance(schema, dict) else None
+            if not isinstance(ref, str):
+                break
+            found = _resolve(self.document, ref)
+            schema = found[1] if found else None
+        kind = schema.get("type") if isinstance(schema, dict) else None
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not kinds or not all(k in _PRIMITIVES for k in kinds):
+            return parameter
+        self._note(
+            [*parts, "explode"],
+            f"removed explode {parameter['explode']!r}: the parameter's value is a "
+            f"{'/'.join(map(str, kinds))}, which every style serializes the same way with or "
+            "without it",
+        )
+        return _without(parameter, "explode")
 
     def _callback(self, callback: Any, parts: list[Part]) -> Any:
         if not isinstance(callback, dict):
@@ -276,12 +343,29 @@ class _Normalizer:
                     new = dict(node)
                 new[key] = result
         out = node if new is None else new
-        if not names and isinstance(out.get("allOf"), list):
+        return out if names else self._rewrite(out, parts)
+
+    def _rewrite(self, node: dict[Any, Any], parts: list[Part]) -> dict[Any, Any]:
+        """`node` (its children done) with its own media types, allOf and
+        oneOf/anyOf rewritten where that keeps meaning."""
+        out = node
+        content = out.get("content")
+        if isinstance(content, dict) and "in" not in out:
+            # A request body's, a response's or a header's media types (a
+            # parameter's `content` is a serializer: validation reports it).
+            parts.append("content")
+            rewritten = self._content(content, parts)
+            parts.pop()
+            if rewritten is not content:
+                out = {**out, "content": rewritten}
+        if "in" in out and out.get("explode") is not None:
+            out = self._explode(out, parts)
+        if isinstance(out.get("allOf"), list):
             parts.append("allOf")
             out = self._flatten(out, parts)
             parts.pop()
         for key in ("oneOf", "anyOf"):
-            if not names and isinstance(out.get(key), list) and "allOf" not in out:
+            if isinstance(out.get(key), list) and "allOf" not in out:
                 parts.append(key)
                 out = self._alternatives(out, key, parts)
                 parts.pop()
@@ -615,6 +699,11 @@ def _refs_into_compositions(document: Any) -> list[str]:
 # --------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------
+
+
+def _media_type(key: Any) -> str:
+    """A media type without its parameters, lower case ("application/json")."""
+    return str(key).split(";")[0].strip().lower()
 
 
 def _decoration(key: Any) -> bool:

@@ -143,7 +143,9 @@ def prepare(
         and options(source) == current.get("options")
     ):
         return None
-    checked = _check(loaded, source, target_name=target_name, existing_targets=existing_targets)
+    checked = check_loaded(
+        loaded, source, target_name=target_name, existing_targets=existing_targets
+    )
     checked.report.raise_for_errors()
     # One rule for every hash: `sha256` (the S3 key's, the one reconcile
     # compares with S3's checksum, the one update_tool compares to skip a
@@ -168,7 +170,7 @@ def inspect(
 ) -> tuple[LoadedSpec, CheckedSpec]:
     """Load `source` and report what AgentCore Gateway can serve of it."""
     loaded = _load(call, source)
-    return loaded, _check(
+    return loaded, check_loaded(
         loaded, source, target_name=target_name, existing_targets=existing_targets
     )
 
@@ -191,11 +193,17 @@ def _load(call: Call, source: Any) -> LoadedSpec:
     )
 
 
-def _check(
+def check_loaded(
     loaded: LoadedSpec, source: Any, *, target_name: str, existing_targets: int
 ) -> CheckedSpec:
+    """`check` of a loaded source with its options. A spec fetched from a URL
+    has a base for relative server URLs: that URL, as registered (OpenAPI:
+    a relative server URL is relative to where the document is served)."""
+    described = loaded.description
+    base_url = described.get("url") if described.get("type") == "url" else None
     return check(
         loaded.document,
+        base_url=base_url,
         target_name=target_name,
         include_operations=source.include_operations,
         exclude_operations=source.exclude_operations,
@@ -214,8 +222,12 @@ def check(
     on_unsupported: Literal["fail", "exclude"] = "fail",
     existing_targets: int = 0,
     size_bytes: int | None = None,
+    base_url: str | None = None,
 ) -> CheckedSpec:
     """Normalize a parsed spec, then check it against AgentCore Gateway's rules.
+
+    `base_url`: the URL the spec was fetched from, for its relative server
+    URLs (none for a spec sent as bytes: those stay relative, and refused).
 
     The whole document is normalized (tens of milliseconds on the largest
     specs, against seconds of validation), before include/exclude select
@@ -226,7 +238,7 @@ def check(
     from services.tools.spec_normalize import normalize_spec, published_notes
     from services.tools.spec_validation import validate_spec
 
-    normalized, notes = normalize_spec(document)
+    normalized, notes = normalize_spec(document, base_url=base_url)
     # include/exclude may name an operation by its made name, its original
     # operationId or "METHOD /path" (spec_names).
     names = aliases([n.operation_name for n in notes if n.operation_name])

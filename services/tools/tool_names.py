@@ -15,12 +15,19 @@ import re
 from typing import Any
 
 # The tool-naming page builds a tool's name as `${target_name}___${tool_name}`
-# (three underscores; one rendering of the page shows two). It gives no
-# length: 256 is the registry's bound (models.OPERATION_ID). Bedrock's
-# Converse API takes tool names of at most 64 characters; that depends on the
-# agent's model, so it is not enforced here.
+# (three underscores; one rendering of the page shows two). AgentCore's
+# quotas page (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/
+# bedrock-agentcore-limits.html, Gateway) gives "Tool name character limit:
+# 256 characters" (adjustable); models.OPERATION_ID has the same bound.
 TOOL_NAME_SEPARATOR = "___"
 MAX_TOOL_NAME = 256
+# What the models take is shorter, and depends on the agent's model, so a
+# longer name is a warning, not a refusal: Bedrock's Converse API
+# (https://docs.aws.amazon.com/bedrock/latest/APIReference/
+# API_runtime_ToolSpecification.html, `name`: "Maximum length of 64") and
+# OpenAI's function calling ("a maximum length of 64") refuse a request
+# whose tool list holds one (Anthropic's and MCP's bound is 128).
+MODEL_TOOL_NAME = 64
 
 # The tool-naming page gives only the pattern above; the OpenAPI page warns
 # that names the downstream LLM's ToolSpec refuses ("unsupported

@@ -143,3 +143,23 @@ def test_corpus_measure_runs_validate_specs_path_and_counts_by_rule(tmp_path: Pa
     assert summary["outcomes"] == {"answered": 1, "refused": 1}
     assert summary["refused"] == {"X": 1}
     assert "published" in corpus.render({"summary": summary, "specs": [result]}, True)
+
+
+def test_corpus_counts_a_spec_registered_by_its_origin_url(tmp_path: Path) -> None:
+    from benchmarks.corpus import __main__ as corpus
+    from benchmarks.corpus.measure import measure
+
+    # A relative server: refused uploaded, served from its URL (APIs.guru's x-origin).
+    spec = json.loads(json.dumps(SMALL_SPEC))
+    spec["servers"] = [{"url": "/v1"}]
+    spec["info"]["x-origin"] = [{"url": "https://api.example.com/openapi.json"}]
+    path = tmp_path / "pets.json"
+    path.write_text(json.dumps(spec))
+    result = measure((0, "api/pets.json", str(path)))
+    assert result["published"] == 0
+    assert result["published_from_origin"] == result["operations"] >= 1
+    summary = corpus.summary([result])
+    assert summary["published_from_origin"] == result["operations"]
+    assert "registered by their origin URL" in corpus.render(
+        {"summary": summary, "specs": []}, False
+    )

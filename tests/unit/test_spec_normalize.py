@@ -549,7 +549,10 @@ def test_real_box_spec_serves_more_operations() -> None:
     assert servable > sum(op.servable for op in before.operations) + 50  # 71 -> 134
     assert "components.securitySchemes" in [n.path for n in checked.normalized]
     noted = {n.path for n in checked.normalized}
-    assert not [f for f in checked.report.warnings if f.path in noted]  # none reported again
+    # None reported again (a made name may still be longer than the models
+    # take: that is a warning of its own, about the name as published).
+    again = [f for f in checked.report.warnings if f.path in noted]
+    assert {f.rule for f in again} <= {"tool-name-over-model-limit"}
 
 
 # -- through the handler ---------------------------------------------------------------

@@ -465,6 +465,29 @@ def test_tool_names_over_256_characters() -> None:
     )
 
 
+def test_tool_names_over_the_models_64_characters_are_served_with_a_warning() -> None:
+    # Bedrock's Converse ToolSpecification.name: "Maximum length of 64"
+    # (services/tools/tool_names.py); AgentCore itself takes 256.
+    spec = make_spec()
+    spec["paths"]["/pets"]["get"]["operationId"] = "o" * (64 - len(TARGET) - 3)
+    assert check(spec).warnings == ()  # exactly 64
+
+    spec["paths"]["/pets"]["get"]["operationId"] += "o"
+    report = check(spec, on_unsupported="exclude")
+    assert report.ok()
+    assert report.published_operations == (spec["paths"]["/pets"]["get"]["operationId"],)
+    warning = only(report, "tool-name-over-model-limit")
+    assert (warning.severity, warning.path) == ("warning", "paths./pets.get.operationId")
+    assert "65 characters" in warning.message
+    assert "at most 64" in warning.message
+
+
+def test_a_name_already_refused_gets_no_model_warning_too() -> None:
+    spec = make_spec()
+    spec["paths"]["/pets"]["get"]["operationId"] = "o" * 300
+    assert [f.rule for f in check(spec).errors + check(spec).warnings] == ["tool-name-too-long"]
+
+
 def test_duplicate_operation_ids_flag_each_operation() -> None:
     spec = make_spec()
     add_operation(spec, "/cats", "get", {"operationId": "listPets"})

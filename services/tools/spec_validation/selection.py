@@ -3,17 +3,19 @@
 include_operations/exclude_operations choose among the spec's operations by
 operationId; a name that is no operationId of the spec is an error. What is
 then published must fit AgentCore Gateway's quotas, and the spec the
-registry's size bound.
+registry's size bound; a tool name longer than the models take is a
+warning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.tools.json_pointer import ROOT
+from services.tools.json_pointer import ROOT, child
 from services.tools.models import MAX_SPEC_BYTES, MAX_TARGETS_PER_GATEWAY
 from services.tools.spec_validation.document import Operation
 from services.tools.spec_validation.report import Finding, doc_error, short
+from services.tools.tool_names import MODEL_TOOL_NAME, TOOL_NAME_SEPARATOR
 
 # Limits. 1,000 tools per target and 100 targets per gateway are the
 # AgentCore Gateway quotas the project works to; they live on the AgentCore
@@ -76,6 +78,31 @@ def limit_findings(published: Sequence[Operation], existing_targets: int) -> lis
                 f"takes at most {MAX_TARGETS_PER_GATEWAY} per gateway",
             )
         )
+    return findings
+
+
+def model_limit_findings(published: Sequence[Operation], target_name: str) -> list[Finding]:
+    """A warning for each published tool whose name is longer than the
+    models' tool specs take (tool_names.MODEL_TOOL_NAME): AgentCore serves
+    it, but an agent on Bedrock's Converse API (or OpenAI's) is refused
+    its whole tool list."""
+    findings = []
+    for op in published:
+        name = f"{target_name}{TOOL_NAME_SEPARATOR}{op.operation_id}"
+        if op.operation_id and not op.issues and len(name) > MODEL_TOOL_NAME:
+            findings.append(
+                Finding(
+                    "warning",
+                    "tool-name-over-model-limit",
+                    child(op.base, "operationId"),
+                    op.key,
+                    f"the tool name {short(name, 80)!r} is {len(name)} characters: Bedrock's "
+                    f"Converse API and OpenAI take at most {MODEL_TOOL_NAME}, and refuse a "
+                    "request whose tool list holds a longer one (a shorter target name or "
+                    "operationId avoids it)",
+                    (op.key,),
+                )
+            )
     return findings
 
 

@@ -30,7 +30,12 @@ from services.tools.spec_validation.report import (
     doc_error,
     merge_shared,
 )
-from services.tools.spec_validation.selection import limit_findings, select, size_finding
+from services.tools.spec_validation.selection import (
+    limit_findings,
+    model_limit_findings,
+    select,
+    size_finding,
+)
 from services.tools.spec_validation.servers import server_findings
 from services.tools.spec_validation.values import as_dict
 
@@ -120,6 +125,7 @@ def _validate(
 
     published = [op for op in selected if on_unsupported == "fail" or not op.issues]
     doc_findings += limit_findings(published, existing_targets)
+    doc_findings += model_limit_findings(published, target_name)
     severity: Severity = "error" if on_unsupported == "fail" else "warning"
     reports = {op.ident: op.report(target_name, severity, published=op in published) for op in ops}
     return _assemble(
