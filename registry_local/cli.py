@@ -14,7 +14,7 @@ registry invoke ACTION [--data JSON|@file] [--request-id ID] [--actor user:team[
                        [--token JWT|@file] [--team TEAM] [--event JSON|@file] [--env FILE]
 registry demo [--auth]
 registry tool validate PATH [--format text|json|sarif] [--include ID] [--exclude ID]
-                       [--on-unsupported fail|exclude] [--target-name NAME]
+                       [--on-unsupported fail|exclude] [--target-name NAME] [--url URL]
 registry package [function|jwt-layer] [-o ZIP] [--runtime R] [--architecture A] [--json]
 """
 
@@ -161,6 +161,7 @@ def _cmd_tool_validate(args: argparse.Namespace) -> int:
         on_unsupported=args.on_unsupported,
         target_name=args.target_name,
         out=sys.stdout,
+        url=args.url,
     )
 
 
@@ -191,6 +192,11 @@ def _tool_commands(sub: Any) -> None:
     validate.add_argument("--on-unsupported", choices=["fail", "exclude"], default="fail")
     validate.add_argument(
         "--target-name", default="tool", help="the tool's name (its tool names' length rule)"
+    )
+    validate.add_argument(
+        "--url",
+        help="the https URL the spec will be registered by (a `url` source): its "
+        "relative server URLs resolve against it (nothing is fetched)",
     )
     validate.set_defaults(func=_cmd_tool_validate)
     add_tool_commands(tool_sub)

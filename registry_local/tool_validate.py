@@ -39,8 +39,11 @@ def run(
     on_unsupported: str,
     target_name: str,
     out: TextIO,
+    url: str | None = None,
 ) -> int:
-    """Validate the spec at `path` and write the report to `out`; the exit code."""
+    """Validate the spec at `path` and write the report to `out`; the exit code.
+    `url`: the URL the spec will be registered by, the base of its relative
+    server URLs (as for a `url` source; nothing is fetched)."""
     from pydantic import ValidationError
 
     from services.tools.models import FileSource
@@ -60,14 +63,17 @@ def run(
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(f"registry tool validate: {problems}", file=sys.stderr)
         return 2
-    report = _report(source, raw, target_name)
+    if url is not None and not url.lower().startswith("https://"):
+        print("registry tool validate: --url must be an https URL", file=sys.stderr)
+        return 2
+    report = _report(source, raw, target_name, url)
     _write(report, path, output, out)
     return 0 if report["ok"] else 1
 
 
-def _report(source: Any, raw: bytes, target_name: str) -> dict[str, Any]:
+def _report(source: Any, raw: bytes, target_name: str, url: str | None) -> dict[str, Any]:
     """validate_spec's answer for the file, each finding located."""
-    from services.tools.spec_intake import load_spec
+    from services.tools.spec_intake import load_spec, public_url
     from services.tools.spec_locate import SpecText
     from services.tools.spec_pipeline import check
 
@@ -93,6 +99,7 @@ def _report(source: Any, raw: bytes, target_name: str) -> dict[str, Any]:
         exclude_operations=source.exclude_operations,
         on_unsupported=source.on_unsupported,
         size_bytes=len(raw),
+        base_url=public_url(url) if url else None,
     )
     report = checked.to_dict()
     text = SpecText(raw.decode("utf-8-sig"))

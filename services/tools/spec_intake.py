@@ -128,7 +128,7 @@ def _from_url(
             fetch_spec, max_bytes=MAX_SPEC_BYTES, policy=fetch_policy or NO_EXCEPTIONS
         )
     raw = fetcher(source.url)
-    return _from_bytes(raw, {"type": "url", "url": _public_url(source.url)}, "source.url")
+    return _from_bytes(raw, {"type": "url", "url": public_url(source.url)}, "source.url")
 
 
 def _from_s3(source: S3Source, s3_reader: Callable[[str], bytes] | None) -> LoadedSpec:
@@ -146,7 +146,7 @@ def _from_api_info(source: ApiInfoSource) -> LoadedSpec:
     return _from_object(document, {"type": "api_info", "title": source.api.title}, "source.api")
 
 
-def _public_url(url: str) -> str:
+def public_url(url: str) -> str:
     """The URL without user info, query or fragment, which may carry tokens."""
     parts = urlsplit(url)
     host = parts.netloc.rpartition("@")[2]

@@ -53,6 +53,7 @@ from typing import Any
 from services.tools import json_pointer, spec_names, spec_server_choice
 from services.tools.spec_names import OperationName
 from services.tools.spec_validation.document import METHODS
+from services.tools.spec_validation.operations import DEFAULT_STYLE
 
 # Keys whose values are data, not schemas: never walked.
 _LITERAL_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
@@ -290,6 +291,9 @@ class _Normalizer:
         gives `color=blue` with and without it); AgentCore Gateway supports
         no serializer (the OpenAPI page), and validation reports every
         explode that is not the style's default."""
+        style = parameter.get("style", DEFAULT_STYLE.get(str(parameter.get("in"))))
+        if parameter["explode"] == (style == "form"):
+            return parameter  # the style's own default: nothing to say
         schema = parameter.get("schema")
         for _ in range(json_pointer.MAX_REF_HOPS):
             ref = schema.get("$ref") if isinstance(schema, dict) else None

@@ -342,6 +342,26 @@ def test_explode_on_a_primitive_is_dropped(kind: Any) -> None:
     assert "removed explode False" in note.change
 
 
+# api/hhs.gov.json, `GET /resources/campaigns.json`, as written.
+HHS_MAX = {
+    "allowEmptyValue": False,
+    "description": "The maximum number of records to return",
+    "explode": False,
+    "in": "query",
+    "name": "max",
+    "required": False,
+    "schema": {"format": "int32", "type": "integer"},
+    "style": "form",
+}
+
+
+def test_the_real_parameter_it_came_from_is_served() -> None:
+    checked = check(with_parameter(HHS_MAX), target_name="t")
+    assert checked.report.ok()
+    published = checked.report.document["paths"]["/comics"]["get"]["parameters"][0]
+    assert published == {k: v for k, v in HHS_MAX.items() if k != "explode"}
+
+
 def test_explode_through_refs_to_a_primitive_schema_is_dropped() -> None:
     document = with_parameter({"$ref": "#/components/parameters/Limit"})
     document["components"] = {
@@ -377,3 +397,11 @@ def test_explode_that_changes_the_serialization_is_left_and_reported(
     out, notes = normalize_spec(document)
     assert not [n for n in notes if n.path.endswith("explode")]
     assert out["paths"]["/comics"]["get"]["parameters"][0]["explode"] is False
+
+
+def test_explode_that_is_the_styles_default_is_left_unremarked() -> None:
+    parameter = {"name": "q", "in": "query", "explode": True, "schema": {"type": "string"}}
+    document = with_parameter(parameter)
+    out, notes = normalize_spec(document)
+    assert out is document
+    assert notes == []

@@ -272,3 +272,45 @@ def test_a_shared_finding_is_one_line_naming_its_operations(tmp_path: Path) -> N
     assert len(cookie) == 1
     assert cookie[0].startswith(f"{place}: error cookie-parameter-unsupported [")
     assert "pets, listCats]: cookie parameter 'session'" in cookie[0]
+
+
+RELATIVE_SERVER = """\
+openapi: 3.0.3
+info: {title: Pets, version: "1.0"}
+servers:
+  - url: /api
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_url_resolves_relative_servers_as_a_url_source_would(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(RELATIVE_SERVER)
+
+    def run_with(url: str | None) -> tuple[int, dict[str, Any]]:
+        out = io.StringIO()
+        code = run(
+            str(spec),
+            output="json",
+            include=None,
+            exclude=None,
+            on_unsupported="fail",
+            target_name="tool",
+            out=out,
+            url=url,
+        )
+        return code, json.loads(out.getvalue()) if out.getvalue() else {}
+
+    code, report = run_with(None)
+    assert code == 1
+    assert [f["rule"] for f in report["errors"]] == ["servers-not-https"]
+    code, report = run_with("https://pets.example.com/docs/openapi.yaml?key=s3cret")
+    assert code == 0
+    [note] = report["normalized"]
+    assert note["path"] == "servers"
+    assert "'https://pets.example.com/api'" in note["change"]
+    assert run_with("http://pets.example.com/openapi.yaml")[0] == 2

@@ -31,7 +31,7 @@ PARAMETER_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 # A parameter's serialization defaults (OpenAPI 3.x Parameter Object):
 # writing them out changes nothing, any other style/explode is a serializer.
-_DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
 
 
 def operation_issues(
@@ -141,7 +141,7 @@ def _parameter_issues(op: Operation, spec: Spec, roots: list[tuple[str, Any]]) -
 def _serializer_issues(path: str, param: dict[str, Any], location: Any) -> Iterator[Issue]:
     # The OpenAPI page: "Path parameter serializers and parameter serializers
     # for query, header, and cookie parameters are not supported".
-    default_style = _DEFAULT_STYLE.get(str(location))
+    default_style = DEFAULT_STYLE.get(str(location))
     style = param.get("style", default_style)
     if style != default_style:
         yield _serializer_issue(child(path, "style"), f"style '{style}'")
