@@ -275,8 +275,8 @@ class _Normalizer:
         if any(_media_type(key) == "application/json" for key in content):
             return content
         ranges = [key for key in content if _media_type(key) in _JSON_RANGES]
-        if not ranges:
-            return content
+        if not ranges or self._pinned_at([*parts, ranges[0]]):
+            return content  # none, or a `$ref` points into it: renamed, it would dangle
         self._note(
             [*parts, ranges[0]],
             f"media range {ranges[0]!r} published as 'application/json': the range includes "
@@ -432,16 +432,17 @@ class _Normalizer:
         return None
 
     def _pinned_at(self, parts: list[Part]) -> bool:
-        """Whether a `$ref` of the document points into the composition at
-        `parts`: rewriting it would leave that `$ref` naming nothing, so it
-        is left as it is (and validation judges it)."""
+        """Whether a `$ref` of the document points into the composition (or
+        the media type) at `parts`: rewriting it would leave that `$ref`
+        naming nothing, so it is left as it is (and validation judges it)."""
         if self._pinned is None:
             self._pinned = set()
             for ref in _refs_into_compositions(self.document):
                 found = _resolve(self.document, ref)
-                for i, key in enumerate(found[0] if found else ()):
-                    if key in _COMPOSITIONS:
-                        self._pinned.add(found[0][: i + 1])  # type: ignore[index]
+                keys = found[0] if found else ()
+                for i, key in enumerate(keys):
+                    if key in _COMPOSITIONS or (i and keys[i - 1] == "content"):
+                        self._pinned.add(keys[: i + 1])  # a composition, a media type
         return tuple(parts) in self._pinned
 
     def _alternatives(self, node: dict[str, Any], key: str, parts: list[Part]) -> dict[str, Any]:
@@ -685,14 +686,15 @@ def _nullable(schema: dict[str, Any], own: dict[str, Any], *, v31: bool) -> dict
 
 
 def _refs_into_compositions(document: Any) -> list[str]:
-    """The local `$ref`s whose pointer goes through an allOf/oneOf/anyOf."""
+    """The local `$ref`s whose pointer may go through an allOf/oneOf/anyOf
+    or a media type (a cheap filter: `_pinned_at` resolves them)."""
     found = []
     stack = [document]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if isinstance(ref, str) and "Of" in ref:  # a cheap filter: resolved later
+            if isinstance(ref, str) and ("Of" in ref or "content" in ref):  # resolved later
                 found.append(ref)
             stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
         elif isinstance(node, list):

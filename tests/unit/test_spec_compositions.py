@@ -140,7 +140,8 @@ def _nodes(node: Any, pointer: str) -> list[str]:
     out = [pointer]
     if isinstance(node, dict):
         for key, value in node.items():
-            out += _nodes(value, f"{pointer}/{key}")
+            token = str(key).replace("~", "~0").replace("/", "~1")
+            out += _nodes(value, f"{pointer}/{token}")
     elif isinstance(node, list):
         for i, value in enumerate(node):
             out += _nodes(value, f"{pointer}/{i}")
@@ -159,13 +160,25 @@ def _refs(node: Any) -> list[str]:
 @st.composite
 def documents(draw: st.DrawFn) -> dict[str, Any]:
     found = {f"S{i}": draw(schemas) for i in range(3)}
-    pointers = _nodes(found, "#/components/schemas")[1:]
+    document = spec(found, draw(st.sampled_from(["3.0.3", "3.1.0"])))
+    # What the other normalizations rewrite: a media range (renamed), a
+    # primitive parameter's explode (removed), servers (chosen).
+    document["paths"]["/any"] = {
+        "get": {
+            "parameters": [{"name": "q", "in": "query", "explode": False, "schema": draw(schemas)}],
+            "responses": {
+                "200": {"description": "ok", "content": {"*/*": {"schema": draw(schemas)}}}
+            },
+        }
+    }
+    document["servers"] = [{"url": "http://localhost"}, {"url": "https://api.example.com"}]
+    pointers = [p for p in _nodes(document, "#")[1:] if p.startswith(("#/paths", "#/components"))]
     targets = draw(st.lists(st.sampled_from(pointers), max_size=4))
     found["Pet"] = {
         "type": "object",
         "properties": {f"r{i}": {"$ref": t} for i, t in enumerate(targets)},
     }
-    return spec(found, draw(st.sampled_from(["3.0.3", "3.1.0"])))
+    return document
 
 
 @settings(

@@ -405,3 +405,31 @@ def test_explode_that_is_the_styles_default_is_left_unremarked() -> None:
     out, notes = normalize_spec(document)
     assert out is document
     assert notes == []
+
+
+def test_a_media_range_a_ref_points_into_is_left_and_reported() -> None:
+    # Renamed, `#/paths/~1comics/get/responses/200/content/*~1*/schema` would
+    # name nothing (issue 13: no normalization leaves a $ref dangling).
+    document = spec([{"url": "https://xkcd.com"}], XKCD)
+    document["paths"]["/latest"] = {
+        "get": {
+            "operationId": "latest",
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "$ref": "#/paths/~1comics/get/responses/200/content/*~1*/schema"
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    }
+    out, notes = normalize_spec(document)
+    assert out is document
+    assert notes == []
+    checked = check(document, target_name="t", on_unsupported="exclude")
+    assert checked.report.published_operations == ("latest",)
