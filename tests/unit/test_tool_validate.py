@@ -46,7 +46,9 @@ paths:
 """
 
 
-def validate(tmp_path: Path, text: str, *args: str, name: str = "spec.yaml") -> tuple[int, str]:
+def validate(
+    tmp_path: Path, text: str, *args: str, name: str = "spec.yaml", url: str | None = None
+) -> tuple[int, str]:
     spec = tmp_path / name
     spec.write_text(text)
     out = io.StringIO()
@@ -58,6 +60,7 @@ def validate(tmp_path: Path, text: str, *args: str, name: str = "spec.yaml") -> 
         on_unsupported="fail",
         target_name="tool",
         out=out,
+        url=url,
     )
     return code, out.getvalue()
 
@@ -288,29 +291,17 @@ paths:
 
 
 def test_url_resolves_relative_servers_as_a_url_source_would(tmp_path: Path) -> None:
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(RELATIVE_SERVER)
-
-    def run_with(url: str | None) -> tuple[int, dict[str, Any]]:
-        out = io.StringIO()
-        code = run(
-            str(spec),
-            output="json",
-            include=None,
-            exclude=None,
-            on_unsupported="fail",
-            target_name="tool",
-            out=out,
-            url=url,
-        )
-        return code, json.loads(out.getvalue()) if out.getvalue() else {}
-
-    code, report = run_with(None)
+    code, out = validate(tmp_path, RELATIVE_SERVER, "json")
     assert code == 1
-    assert [f["rule"] for f in report["errors"]] == ["servers-not-https"]
-    code, report = run_with("https://pets.example.com/docs/openapi.yaml?key=s3cret")
+    assert [f["rule"] for f in json.loads(out)["errors"]] == ["servers-not-https"]
+    url = "https://pets.example.com/docs/openapi.yaml?key=s3cret"
+    code, out = validate(tmp_path, RELATIVE_SERVER, "json", url=url)
     assert code == 0
-    [note] = report["normalized"]
+    [note] = json.loads(out)["normalized"]
     assert note["path"] == "servers"
     assert "'https://pets.example.com/api'" in note["change"]
-    assert run_with("http://pets.example.com/openapi.yaml")[0] == 2
+    assert "s3cret" not in out
+    assert validate(tmp_path, RELATIVE_SERVER, url="http://pets.example.com/openapi.yaml") == (
+        2,
+        "",
+    )
