@@ -68,6 +68,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from services.tools import json_pointer
+from services.tools.spec_server_choice import with_defaults
 from services.tools.spec_validation.document import METHODS
 
 Direction = Literal["request", "response"]
@@ -793,13 +794,8 @@ def _urls(servers: Any) -> list[str]:
     urls = []
     for server in _list(servers):
         url = _dict(server).get("url")
-        if not isinstance(url, str):
-            continue
-        for name, variable in _dict(_dict(server).get("variables")).items():
-            default = _dict(variable).get("default")
-            if isinstance(default, str):
-                url = url.replace(f"{{{name}}}", default)
-        urls.append(url)
+        if isinstance(url, str):
+            urls.append(with_defaults(server) or url)
     return urls
 
 

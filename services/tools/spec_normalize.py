@@ -53,7 +53,7 @@ from typing import Any
 from services.tools import json_pointer, spec_names, spec_server_choice
 from services.tools.spec_names import OperationName
 from services.tools.spec_validation.document import METHODS
-from services.tools.spec_validation.operations import DEFAULT_STYLE
+from services.tools.spec_validation.operations import default_explode
 
 # Keys whose values are data, not schemas: never walked.
 _LITERAL_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
@@ -79,6 +79,11 @@ _NOT_MOVABLE = frozenset(
 # Parameter values whose serialization `explode` does not change ("null"
 # joins them in a 3.1 type list).
 _PRIMITIVES = frozenset({"string", "number", "integer", "boolean", "null"})
+# Keys whose values normalization rewrites or removes: a `$ref` into one
+# keeps it as it is (`_pinned_at`); media types are pinned too. The words
+# filter the document's `$ref`s before they are resolved.
+_PINNABLE = frozenset({"allOf", "oneOf", "anyOf", "explode", "servers"})
+_PIN_WORDS = ("Of", "content", "explode", "servers")
 # Media ranges (RFC 9110, section 12.5.1) that include application/json.
 _JSON_RANGES = frozenset({"*/*", "application/*"})
 _CREDENTIALS = (
@@ -261,7 +266,7 @@ class _Normalizer:
         """The servers to publish (spec_server_choice): `servers` itself
         unless some cannot be called and another can."""
         chosen = spec_server_choice.choose(servers, self._base_url)
-        if chosen is None:
+        if chosen is None or self._pinned_at(parts):
             return servers
         self._note(parts, chosen[1])
         return chosen[0]
@@ -291,9 +296,8 @@ class _Normalizer:
         gives `color=blue` with and without it); AgentCore Gateway supports
         no serializer (the OpenAPI page), and validation reports every
         explode that is not the style's default."""
-        style = parameter.get("style", DEFAULT_STYLE.get(str(parameter.get("in"))))
-        if parameter["explode"] == (style == "form"):
-            return parameter  # the style's own default: nothing to say
+        if default_explode(parameter) or self._pinned_at([*parts, "explode"]):
+            return parameter  # the style's own default, or a `$ref` names it
         schema = parameter.get("schema")
         for _ in range(json_pointer.MAX_REF_HOPS):
             ref = schema.get("$ref") if isinstance(schema, dict) else None
@@ -432,17 +436,18 @@ class _Normalizer:
         return None
 
     def _pinned_at(self, parts: list[Part]) -> bool:
-        """Whether a `$ref` of the document points into the composition (or
-        the media type) at `parts`: rewriting it would leave that `$ref`
-        naming nothing, so it is left as it is (and validation judges it)."""
+        """Whether a `$ref` of the document points into what is at `parts`
+        (a composition, a media type, an `explode`, a `servers` list):
+        rewriting it would leave that `$ref` naming nothing, so it is left as
+        it is (and validation judges it)."""
         if self._pinned is None:
             self._pinned = set()
             for ref in _refs_into_compositions(self.document):
                 found = _resolve(self.document, ref)
                 keys = found[0] if found else ()
                 for i, key in enumerate(keys):
-                    if key in _COMPOSITIONS or (i and keys[i - 1] == "content"):
-                        self._pinned.add(keys[: i + 1])  # a composition, a media type
+                    if key in _PINNABLE or (i and keys[i - 1] == "content"):
+                        self._pinned.add(keys[: i + 1])  # e.g. a composition, a media type
         return tuple(parts) in self._pinned
 
     def _alternatives(self, node: dict[str, Any], key: str, parts: list[Part]) -> dict[str, Any]:
@@ -686,15 +691,15 @@ def _nullable(schema: dict[str, Any], own: dict[str, Any], *, v31: bool) -> dict
 
 
 def _refs_into_compositions(document: Any) -> list[str]:
-    """The local `$ref`s whose pointer may go through an allOf/oneOf/anyOf
-    or a media type (a cheap filter: `_pinned_at` resolves them)."""
+    """The local `$ref`s whose pointer may go through something normalization
+    rewrites (a cheap filter on the text: `_pinned_at` resolves them)."""
     found = []
     stack = [document]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if isinstance(ref, str) and ("Of" in ref or "content" in ref):  # resolved later
+            if isinstance(ref, str) and any(word in ref for word in _PIN_WORDS):
                 found.append(ref)
             stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
         elif isinstance(node, list):

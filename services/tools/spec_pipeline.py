@@ -141,6 +141,8 @@ def prepare(
         current is not None
         and hashlib.sha256(loaded.raw).hexdigest() == current.get("source_sha256")
         and options(source) == current.get("options")
+        # The same bytes from another URL: their relative servers move with it.
+        and _base_url(loaded.description) == _base_url(current.get("source"))
     ):
         return None
     checked = check_loaded(
@@ -199,11 +201,9 @@ def check_loaded(
     """`check` of a loaded source with its options. A spec fetched from a URL
     has a base for relative server URLs: that URL, as registered (OpenAPI:
     a relative server URL is relative to where the document is served)."""
-    described = loaded.description
-    base_url = described.get("url") if described.get("type") == "url" else None
     return check(
         loaded.document,
-        base_url=base_url,
+        base_url=_base_url(loaded.description),
         target_name=target_name,
         include_operations=source.include_operations,
         exclude_operations=source.exclude_operations,
@@ -211,6 +211,14 @@ def check_loaded(
         existing_targets=existing_targets,
         size_bytes=len(loaded.raw),
     )
+
+
+def _base_url(description: Any) -> str | None:
+    """The URL a source description says the spec was fetched from, if any."""
+    if isinstance(description, dict) and description.get("type") == "url":
+        url = description.get("url")
+        return url if isinstance(url, str) else None
+    return None
 
 
 def check(

@@ -6,8 +6,8 @@ AgentCore Gateway needs one it can call: an absolute https URL with a
 public host written out (spec_validation/servers.py says why). Public specs
 often list an https server next to one that is not (`http://`, `localhost`,
 a host left to a variable); validation refused the whole spec for the one
-it cannot call. Here, when some server of the list cannot be called or has
-variables, the list published is the first server that can, with each
+it cannot call. Here, when some server of the list cannot be called, the
+list published is the first server that can: as written, or else with each
 variable replaced by its `default` ("the default value to use for
 substitution, which SHALL be sent if an alternate value is not supplied":
 the gateway supplies none). A host fixed at registration is then checked
@@ -17,13 +17,15 @@ best practices for URL parameters").
 A relative server URL ("/api") is, in OpenAPI, relative to where the
 document is served: for a spec fetched from a URL (a `url` source) it is
 resolved against that URL, as registered; a spec sent as bytes has no such
-place, and its relative servers stay refused. A spec with no `servers` at
-all is not given one (OpenAPI's default, "/", would be a guess here: the
-author did not say).
+place, and its relative servers stay refused. Only a path ("/api", "v1")
+or a scheme-relative reference ("//api.example.com", which names its own
+host and takes https from the spec's URL) is resolved: an empty URL, a
+bare query or fragment would be the spec's own URL. A spec with no
+`servers` at all is not given one (OpenAPI's default, "/", would be a
+guess here: the author did not say).
 
-When no server of the list can be called even so, it is left as it is and
-validation reports it. A list whose servers can all be called, without
-variables, is never changed.
+A list the validation accepts as it is, is never changed; nor one with no
+server the gateway can call even so (validation reports it).
 """
 
 from __future__ import annotations
@@ -43,33 +45,32 @@ def choose(servers: Any, base_url: str | None = None) -> tuple[list[dict[str, An
     `base_url`: where the spec was fetched from, if it was."""
     if not isinstance(servers, list) or not servers:
         return None
-    urls = [(server, _absolute(_with_defaults(server), base_url)) for server in servers]
-    callable_ = [(server, url) for server, url in urls if url is not None and _callable(url)]
-    if not callable_:
+    if all(isinstance(s, dict) and _callable(s.get("url")) for s in servers):
         return None
-    as_written = [server for server, url in callable_ if url == server.get("url")]
-    if len(as_written) == len(servers):
-        return None
-    server, url = callable_[0]
-    published: dict[str, Any] = {"url": url}
-    if isinstance(server.get("description"), str):
-        published["description"] = server["description"]
-    change = f"published the server {url!r}"
-    if _VARIABLE.search(server["url"]):
-        change += f" ({server.get('url')!r} with its variables' defaults)"
-    if _relative(_with_defaults(server) or ""):
-        change += f" ({server.get('url')!r} is relative to the URL the spec was fetched from)"
-    if len(servers) > 1:
-        change += (
-            f", the first of the {len(servers)} alternatives listed that AgentCore Gateway can "
-            "call (https, a public host written out)"
-        )
-    return [published], change
+    for server in servers:
+        if not isinstance(server, dict):
+            continue
+        if _callable(server.get("url")):
+            return [server], _change(server, server["url"], len(servers), "")
+        filled = with_defaults(server)
+        url = _absolute(filled, base_url)
+        if url is None or not _callable(url):
+            continue
+        how = []
+        if filled != server["url"]:
+            how.append(f"{server['url']!r} with its variables' defaults")
+        if url != filled:
+            how.append(f"{filled!r} resolved against the URL the spec was fetched from")
+        published: dict[str, Any] = {"url": url}
+        if isinstance(server.get("description"), str):
+            published["description"] = server["description"]
+        return [published], _change(server, url, len(servers), f" ({'; '.join(how)})")
+    return None
 
 
-def _with_defaults(server: Any) -> str | None:
-    """The server's URL with every `{variable}` replaced by its default; None
-    when it is not a server, or a variable has no default."""
+def with_defaults(server: Any) -> str | None:
+    """A server's URL with every `{variable}` replaced by its default; None
+    when it is not a server, or a variable has no string default."""
     if not isinstance(server, dict) or not isinstance(server.get("url"), str):
         return None
     variables = server.get("variables")
@@ -89,22 +90,29 @@ def _with_defaults(server: Any) -> str | None:
     return None if missing else url
 
 
-def _relative(url: str) -> bool:
-    """Whether `url` is a relative reference ("/api", "v1", "//host/api"): no scheme."""
-    return not _SCHEME.match(url)
+def _change(server: dict[str, Any], url: str, alternatives: int, how: str) -> str:
+    change = f"published the server {url!r}{how}"
+    if alternatives > 1:
+        change += (
+            f", the first of the {alternatives} alternatives listed that AgentCore Gateway "
+            "can call (https, a public host written out)"
+        )
+    return change
 
 
 def _absolute(url: str | None, base_url: str | None) -> str | None:
     """A relative server URL resolved against `base_url` (RFC 3986, as
     OpenAPI says: "relative to the location where the OpenAPI document is
-    being served"); any other as it is."""
-    if url is None or base_url is None or not url.strip() or not _relative(url):
-        # An empty URL would be the spec's own URL: no server was written.
+    being served"); any other as it is. Only a path or a scheme-relative
+    reference is resolved (see the module's docstring)."""
+    if url is None or base_url is None or _SCHEME.match(url):
+        return url
+    if not url or url != url.strip() or url.startswith(("?", "#")):
         return url
     return urljoin(base_url, url)
 
 
-def _callable(url: str) -> bool:
-    """Whether the gateway can call `url`: the rules validation applies, with
-    no name resolved (creating the tool resolves it, as for any server)."""
-    return "{" not in url and not any(server_url_problems(url, "", None))
+def _callable(url: Any) -> bool:
+    """Whether the gateway can call `url`: the rules validation applies (a
+    variable in the path is allowed), with no name resolved."""
+    return isinstance(url, str) and not any(server_url_problems(url, "", None))

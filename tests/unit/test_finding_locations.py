@@ -54,3 +54,18 @@ def test_a_component_error_is_at_the_component_for_each_operation_using_it() -> 
 def test_under_exclude_every_operation_using_the_component_is_left_out() -> None:
     report = validate_spec(document(BROKEN), target_name="t", on_unsupported="exclude")
     assert report.published_operations == ("d",)
+
+
+def test_one_operation_told_twice_is_still_that_operation() -> None:
+    from services.tools.spec_validation.report import Finding, merge_shared
+
+    twice = [Finding("error", "r", "p", "a", "m", ("a",))] * 2
+    assert merge_shared(twice) == [Finding("error", "r", "p", "a", "m", ("a",))]
+    both = merge_shared([twice[0], Finding("error", "r", "p", "b", "m", ("b",))])
+    assert [(f.operation, f.operations) for f in both] == [(None, ("a", "b"))]
+
+
+def test_an_unknown_operation_names_it_in_both_fields() -> None:
+    report = validate_spec(document(BROKEN), target_name="t", include_operations=["zzz"])
+    [unknown] = [f for f in report.errors if f.rule == "unknown-operation"]
+    assert (unknown.operation, unknown.operations) == ("zzz", ("zzz",))

@@ -172,7 +172,8 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         }
     }
     document["servers"] = [{"url": "http://localhost"}, {"url": "https://api.example.com"}]
-    pointers = [p for p in _nodes(document, "#")[1:] if p.startswith(("#/paths", "#/components"))]
+    rewritten = ("#/paths", "#/components", "#/servers")
+    pointers = [p for p in _nodes(document, "#")[1:] if p.startswith(rewritten)]
     targets = draw(st.lists(st.sampled_from(pointers), max_size=4))
     found["Pet"] = {
         "type": "object",

@@ -153,9 +153,9 @@ def test_a_paths_and_an_operations_servers_are_chosen_too() -> None:
     assert document["paths"]["/comics"]["servers"] == BBCI  # the input is never changed
 
 
-def test_the_chosen_host_is_resolved_like_any_other() -> None:
-    # Creating a tool resolves server names (never validate_spec by default):
-    # a default that resolves to a private address is refused.
+def test_the_chosen_host_is_judged_like_any_other() -> None:
+    # Given a resolver (validation's own option: no action passes one
+    # today), the host a default names is judged like a host written out.
     normalized, _ = normalize_spec(spec(DISCOURSE))
     report = validate_spec(normalized, target_name="t", resolver=lambda host: ["10.0.0.7"])
     assert [f.rule for f in report.errors] == ["server-host-not-public"]
@@ -275,7 +275,7 @@ def test_a_relative_server_is_resolved_against_the_specs_url() -> None:
     assert checked.report.ok()
     assert checked.report.document["servers"] == [{"url": "https://britbox.example.com/api"}]
     [note] = checked.normalized
-    assert "'/api' is relative to the URL the spec was fetched from" in note.change
+    assert "'/api' resolved against the URL the spec was fetched from" in note.change
     assert "s3cret" not in note.change  # the query (a token, maybe) is no base
 
 
@@ -433,3 +433,90 @@ def test_a_media_range_a_ref_points_into_is_left_and_reported() -> None:
     assert notes == []
     checked = check(document, target_name="t", on_unsupported="exclude")
     assert checked.report.published_operations == ("latest",)
+
+
+# -- what the review found ------------------------------------------------------------
+
+
+def test_servers_the_validation_accepts_are_kept_with_a_variable_in_the_path() -> None:
+    servers = [
+        {"url": "https://api.example.com"},
+        {"url": "https://sandbox.example.com/{v}", "variables": {"v": {"default": "v2"}}},
+    ]
+    out, notes = normalize_spec(spec(servers))
+    assert out["servers"] == servers
+    assert notes == []
+
+
+def test_the_first_callable_server_is_published_as_written() -> None:
+    written = {"url": "https://api.example.com/{v}", "variables": {"v": {"default": "v2"}}}
+    out, notes, errors = published(spec([{"url": "http://api.example.com"}, written]))
+    assert out == [written]
+    assert errors == []
+    assert "'https://api.example.com/{v}'" in notes[0][1]
+
+
+@pytest.mark.parametrize("relative", ["?q=1", "#top", " /api", "/api "])
+def test_a_query_a_fragment_or_spaces_are_not_resolved(relative: str) -> None:
+    checked = fetched(spec([{"url": relative}]), "https://specs.example.com/openapi.json")
+    assert checked.report.document["servers"] == [{"url": relative}]
+    assert checked.normalized == ()
+
+
+def test_a_scheme_relative_server_says_whose_host_it_is() -> None:
+    checked = fetched(
+        spec([{"url": "//api.example.com/v1"}]), "https://specs.example.com/openapi.json"
+    )
+    [note] = checked.normalized
+    assert "'//api.example.com/v1' resolved against the URL the spec was fetched from" in (
+        note.change
+    )
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["#/paths/~1comics/get/parameters/0/explode", "#/servers/1", "#/servers/1/url"],
+)
+def test_what_a_ref_names_is_not_rewritten(ref: str) -> None:
+    document = spec(
+        DATASETTE,
+        parameters=[{"name": "q", "in": "query", "explode": False, "schema": {"type": "string"}}],
+    )
+    document["components"] = {"schemas": {"Pin": {"$ref": ref}}}
+    out, notes = normalize_spec(document)
+    from services.tools import json_pointer
+
+    assert json_pointer.resolve(out, ref) is not None
+    changed = {n.path for n in notes}
+    assert ("servers" in changed) != ref.startswith("#/servers")
+    assert ("paths./comics.get.parameters[0].explode" in changed) != ref.endswith("explode")
+
+
+def test_the_same_bytes_from_another_url_are_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from services.tools import spec_pipeline
+    from services.tools.models import UrlSource
+    from services.tools.spec_intake import load_spec
+
+    raw = json.dumps(spec(RELATIVE)).encode()
+    monkeypatch.setattr(
+        spec_pipeline, "_load", lambda call, source: load_spec(source, fetcher=lambda _: raw)
+    )
+    first = UrlSource(type="url", url="https://a.example.com/openapi.json")
+    prepared = spec_pipeline.prepare(SimpleNamespace(), first, target_name="t", existing_targets=0)
+    assert prepared is not None
+    current = prepared.record("s3://bucket/key", "key")
+    assert current["source"] == {"type": "url", "url": "https://a.example.com/openapi.json"}
+    # The same bytes from the same URL: nothing to do.
+    again = spec_pipeline.prepare(
+        SimpleNamespace(), first, target_name="t", existing_targets=0, current=current
+    )
+    assert again is None
+    # From another URL: the relative server moves with it.
+    moved = UrlSource(type="url", url="https://b.example.com/openapi.json")
+    other = spec_pipeline.prepare(
+        SimpleNamespace(), moved, target_name="t", existing_targets=0, current=current
+    )
+    assert other is not None
+    assert other.report.document["servers"] == [{"url": "https://b.example.com/api"}]

@@ -145,10 +145,17 @@ def _serializer_issues(path: str, param: dict[str, Any], location: Any) -> Itera
     style = param.get("style", default_style)
     if style != default_style:
         yield _serializer_issue(child(path, "style"), f"style '{style}'")
-    elif "explode" in param and param["explode"] != (style == "form"):
+    elif "explode" in param and not default_explode(param):
         yield _serializer_issue(child(path, "explode"), f"explode {param['explode']!r}")
     if "content" in param:
         yield _serializer_issue(child(path, "content"), "a media-type serialized value")
+
+
+def default_explode(param: dict[str, Any]) -> bool:
+    """Whether the parameter's `explode` is its style's default (true for
+    `form`, false for the others: OpenAPI 3.x, Parameter Object)."""
+    style = param.get("style", DEFAULT_STYLE.get(str(param.get("in"))))
+    return bool(param.get("explode") == (style == "form"))
 
 
 def _serializer_issue(path: str, what: str) -> Issue:

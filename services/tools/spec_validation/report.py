@@ -126,7 +126,8 @@ def merge_shared(findings: list[Finding]) -> list[Finding]:
             operations = seen.operations + tuple(
                 o for o in f.operations if o not in seen.operations
             )
-            merged[key] = replace(seen, operation=None, operations=operations)
+            one = seen.operation if len(operations) == 1 else None
+            merged[key] = replace(seen, operation=one, operations=operations)
     return list(merged.values())
 
 

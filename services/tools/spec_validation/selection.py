@@ -42,6 +42,7 @@ def select(
                         name,
                         f"{field_name} names {short(repr(name))}, which is no operationId "
                         "of the spec",
+                        (name,),
                     )
                 )
     selected = [
