@@ -38,6 +38,7 @@ from services.tools.spec_validation.servers import server_url_problems
 
 _VARIABLE = re.compile(r"\{([^{}]*)\}")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_USERINFO = re.compile(r"(//)[^/@\s']*@")
 
 
 def choose(servers: Any, base_url: str | None = None) -> tuple[list[dict[str, Any]], str] | None:
@@ -91,13 +92,19 @@ def with_defaults(server: Any) -> str | None:
 
 
 def _change(server: dict[str, Any], url: str, alternatives: int, how: str) -> str:
-    change = f"published the server {url!r}{how}"
+    # The note goes on the record: a password in a URL's user info must not.
+    change = f"published the server {_shown(url)!r}{_shown(how)}"
     if alternatives > 1:
         change += (
             f", the first of the {alternatives} alternatives listed that AgentCore Gateway "
             "can call (https, a public host written out)"
         )
     return change
+
+
+def _shown(text: str) -> str:
+    """`text` with the user info of every URL in it (`user:secret@`) cut."""
+    return _USERINFO.sub(r"\1", text)
 
 
 def _absolute(url: str | None, base_url: str | None) -> str | None:

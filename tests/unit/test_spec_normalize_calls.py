@@ -520,3 +520,15 @@ def test_the_same_bytes_from_another_url_are_checked_again(monkeypatch: pytest.M
     )
     assert other is not None
     assert other.report.document["servers"] == [{"url": "https://b.example.com/api"}]
+
+
+def test_a_password_in_a_server_url_stays_off_the_note() -> None:
+    # Notes go on the DynamoDB record, where no secret may.
+    servers = [{"url": "http://api.example.com"}, {"url": "https://bot:s3cret@api.example.com/v1"}]
+    out, notes, errors = published(spec(servers))
+    assert out == [servers[1]]  # the document is the author's (stored in S3 as sent)
+    assert errors == []
+    [(path, change)] = notes
+    assert path == "servers"
+    assert "s3cret" not in change
+    assert "'https://api.example.com/v1'" in change
