@@ -11,7 +11,18 @@ operation is not refused for how its schemas are spelled:
   such as a description) becomes that member with those annotations;
 - `security` (the spec's and each operation's) and
   `components.securitySchemes` are removed: the gateway authenticates with
-  the tool's `credentials` (its credential provider).
+  the tool's `credentials` (its credential provider);
+- an operation with no usable `operationId` is given one (spec_names);
+- a `oneOf`/`anyOf` of one schema, or of one schema and null, becomes that
+  schema (nullable);
+- a `servers` list some server of which the gateway cannot call becomes
+  the first it can (spec_server_choice);
+- a media range that includes JSON (`*/*`, `application/*`) becomes
+  `application/json`, and `explode` goes where it changes nothing (a
+  primitive parameter).
+
+No rewrite leaves a `$ref` naming nothing: what a `$ref` points into is
+left as it is (`_pinned_at`).
 
 `normalize_spec` is pure: it never changes its input and returns a document
 that shares every unchanged subtree with it (copy on write: only the nodes on
@@ -39,9 +50,10 @@ Cost: one walk over the schemas of the document (components once, each
 its ancestors: about 20 ms of CPU for Box or OpenAI's spec, 40 ms for
 Stripe's (4 MB), against seconds of validation.
 
-One module of about 550 lines, on purpose: one walker (`_Normalizer`) and
-the merge rules it applies share its memo of normalized `$ref`s and its
-notes; split, every rule would take the walker's state as arguments.
+One module of about 750 lines, on purpose: one walker (`_Normalizer`) and
+the rules it applies share its memo of normalized `$ref`s, its pins and its
+notes; split, every rule would take the walker's state as arguments (the
+rules that need none live apart: spec_names, spec_server_choice).
 """
 
 from __future__ import annotations
@@ -53,7 +65,7 @@ from typing import Any
 from services.tools import json_pointer, spec_names, spec_server_choice
 from services.tools.spec_names import OperationName
 from services.tools.spec_validation.document import METHODS
-from services.tools.spec_validation.operations import default_explode
+from services.tools.spec_validation.operations import default_explode, media_type
 
 # Keys whose values are data, not schemas: never walked.
 _LITERAL_KEYS = frozenset({"example", "examples", "default", "enum", "const"})
@@ -277,9 +289,9 @@ class _Normalizer:
         no JSON type itself: the range includes application/json, the one
         media type AgentCore Gateway fully supports (the OpenAPI page), so
         the gateway sends and accepts JSON, which the API said it takes."""
-        if any(_media_type(key) == "application/json" for key in content):
+        if any(media_type(key) == "application/json" for key in content):
             return content
-        ranges = [key for key in content if _media_type(key) in _JSON_RANGES]
+        ranges = [key for key in content if media_type(key) in _JSON_RANGES]
         if not ranges or self._pinned_at([*parts, ranges[0]]):
             return content  # none, or a `$ref` points into it: renamed, it would dangle
         self._note(
@@ -442,7 +454,7 @@ class _Normalizer:
         it is (and validation judges it)."""
         if self._pinned is None:
             self._pinned = set()
-            for ref in _refs_into_compositions(self.document):
+            for ref in _refs_to_pin(self.document):
                 found = _resolve(self.document, ref)
                 keys = found[0] if found else ()
                 for i, key in enumerate(keys):
@@ -690,7 +702,7 @@ def _nullable(schema: dict[str, Any], own: dict[str, Any], *, v31: bool) -> dict
     return out
 
 
-def _refs_into_compositions(document: Any) -> list[str]:
+def _refs_to_pin(document: Any) -> list[str]:
     """The local `$ref`s whose pointer may go through something normalization
     rewrites (a cheap filter on the text: `_pinned_at` resolves them)."""
     found = []
@@ -710,11 +722,6 @@ def _refs_into_compositions(document: Any) -> list[str]:
 # --------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------
-
-
-def _media_type(key: Any) -> str:
-    """A media type without its parameters, lower case ("application/json")."""
-    return str(key).split(";")[0].strip().lower()
 
 
 def _decoration(key: Any) -> bool:

@@ -195,7 +195,7 @@ def _content_issues(path: str, content: Any, roots: list[tuple[str, Any]]) -> It
     if not isinstance(content, dict) or not content:
         return
     content_path = child(path, "content")
-    json_types = [mt for mt in content if _is_json(mt)]
+    json_types = [mt for mt in content if media_type(mt) == "application/json"]
     if not json_types:
         listed = ", ".join(str(mt) for mt in content)
         yield Issue(
@@ -204,14 +204,15 @@ def _content_issues(path: str, content: Any, roots: list[tuple[str, Any]]) -> It
             f"no application/json media type (has {short(listed)}): AgentCore Gateway "
             "fully supports only application/json",
         )
-    for media_type in json_types:
-        media = content[media_type]
+    for json_type in json_types:
+        media = content[json_type]
         if isinstance(media, dict) and "schema" in media:
-            roots.append((child(child(content_path, media_type), "schema"), media["schema"]))
+            roots.append((child(child(content_path, json_type), "schema"), media["schema"]))
 
 
-def _is_json(media_type: Any) -> bool:
-    return str(media_type).split(";")[0].strip().lower() == "application/json"
+def media_type(key: Any) -> str:
+    """A media type without its parameters, lower case ("application/json")."""
+    return str(key).split(";")[0].strip().lower()
 
 
 def _composition_issues(found: Mapping[str, str]) -> Iterator[Issue]:
