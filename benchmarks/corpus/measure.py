@@ -136,10 +136,16 @@ def origin_url(document: dict[str, Any]) -> str | None:
 
 
 def _relative_servers(document: dict[str, Any]) -> bool:
-    servers = document.get("servers")
-    return isinstance(servers, list) and any(
+    """Whether some `servers` list (the spec's, a path's, an operation's)
+    gives a URL with no scheme."""
+    paths = document.get("paths")
+    items = [v for v in paths.values() if isinstance(v, dict)] if isinstance(paths, dict) else []
+    nodes = [document, *items, *(op for item in items for op in item.values())]
+    return any(
         isinstance(s, dict) and isinstance(s.get("url"), str) and "://" not in s["url"]
-        for s in servers
+        for node in nodes
+        if isinstance(node, dict) and isinstance(node.get("servers"), list)
+        for s in node["servers"]
     )
 
 

@@ -145,13 +145,19 @@ def test_corpus_measure_runs_validate_specs_path_and_counts_by_rule(tmp_path: Pa
     assert "published" in corpus.render({"summary": summary, "specs": [result]}, True)
 
 
-def test_corpus_counts_a_spec_registered_by_its_origin_url(tmp_path: Path) -> None:
+@pytest.mark.parametrize("level", ["spec", "path"])
+def test_corpus_counts_a_spec_registered_by_its_origin_url(tmp_path: Path, level: str) -> None:
     from benchmarks.corpus import __main__ as corpus
     from benchmarks.corpus.measure import measure
 
     # A relative server: refused uploaded, served from its URL (APIs.guru's x-origin).
     spec = json.loads(json.dumps(SMALL_SPEC))
-    spec["servers"] = [{"url": "/v1"}]
+    if level == "spec":
+        spec["servers"] = [{"url": "/v1"}]
+    else:
+        spec["servers"] = [{"url": "https://api.example.com"}]  # each path overrides it
+        for item in spec["paths"].values():
+            item["servers"] = [{"url": "/v1"}]
     spec["info"]["x-origin"] = [{"url": "https://api.example.com/openapi.json"}]
     path = tmp_path / "pets.json"
     path.write_text(json.dumps(spec))
