@@ -67,6 +67,20 @@ def resolve(document: dict[str, Any], ref: str) -> tuple[tuple[str | int, ...], 
     return tuple(parts), node
 
 
+def follow(document: dict[str, Any], node: Any) -> Any:
+    """`node`, or what its chain of local `$ref`s ends at; None when a `$ref`
+    names nothing or the chain is longer than MAX_REF_HOPS (a loop)."""
+    for _ in range(MAX_REF_HOPS):
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str):
+            return node
+        found = resolve(document, ref)
+        if found is None:
+            return None
+        node = found[1]
+    return None
+
+
 def child(path: str, key: str | int) -> str:
     """The JSON path of `key` under `path`: an int is a list position."""
     if isinstance(key, int):

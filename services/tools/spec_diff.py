@@ -275,13 +275,8 @@ class _Differ:
     def _deref(self, document: dict[str, Any], node: Any) -> Any:
         """`node`, or what its `$ref` chain names ({} when it names nothing:
         a published document's `$ref`s all resolve, validation saw to it)."""
-        for _ in range(json_pointer.MAX_REF_HOPS):
-            ref = node.get("$ref") if isinstance(node, dict) else None
-            if not isinstance(ref, str):
-                return node
-            found = json_pointer.resolve(document, ref)
-            node = found[1] if found is not None else {}
-        return {}
+        found = json_pointer.follow(document, node)
+        return {} if found is None else found
 
     def _want(self, pair: Pair) -> None:
         if pair not in self.pairs:
@@ -712,14 +707,7 @@ def _operations(document: dict[str, Any]) -> dict[str, _Op]:
     """The document's operations by the name the tool exposes."""
     out: dict[str, _Op] = {}
     for url, raw in _dict(document.get("paths")).items():
-        item = raw
-        for _ in range(json_pointer.MAX_REF_HOPS):  # a Path Item may be a $ref
-            ref = _ref(item)
-            found = json_pointer.resolve(document, ref) if ref is not None else None
-            if found is None:
-                break
-            item = found[1]
-        item = _dict(item)
+        item = _dict(json_pointer.follow(document, raw))  # a Path Item may be a $ref
         for method in METHODS:
             node = item.get(method)
             if isinstance(node, dict):

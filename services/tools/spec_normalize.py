@@ -310,13 +310,7 @@ class _Normalizer:
         explode that is not the style's default."""
         if default_explode(parameter) or self._pinned_at([*parts, "explode"]):
             return parameter  # the style's own default, or a `$ref` names it
-        schema = parameter.get("schema")
-        for _ in range(json_pointer.MAX_REF_HOPS):
-            ref = schema.get("$ref") if isinstance(schema, dict) else None
-            if not isinstance(ref, str):
-                break
-            found = _resolve(self.document, ref)
-            schema = found[1] if found else None
+        schema = json_pointer.follow(self.document, parameter.get("schema"))
         kind = schema.get("type") if isinstance(schema, dict) else None
         kinds = kind if isinstance(kind, list) else [kind]
         if not kinds or not all(k in _PRIMITIVES for k in kinds):

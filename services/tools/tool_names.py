@@ -36,13 +36,18 @@ MODEL_TOOL_NAME = 64
 TOOL_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def full_name(target_name: str, name: Any) -> str:
+    """The name a tool has in the gateway: `<target>___<name>`."""
+    return f"{target_name}{TOOL_NAME_SEPARATOR}{name}"
+
+
 def name_problem(name: Any, target_name: str) -> str | None:
     """Why `name` cannot be a tool name, or None. The same rules as every
     tool name (above): the characters the models' tool specs take,
     and `<target>___<name>` within the bound."""
     if not isinstance(name, str) or not TOOL_NAME_PATTERN.match(name):
         return "letters, digits, '_' and '-' only"
-    if len(f"{target_name}{TOOL_NAME_SEPARATOR}{name}") > MAX_TOOL_NAME:
+    if len(full_name(target_name, name)) > MAX_TOOL_NAME:
         return (
             f"the tool name '<target>{TOOL_NAME_SEPARATOR}<name>' would be over "
             f"{MAX_TOOL_NAME} characters"

@@ -25,7 +25,7 @@ from services.tools.spec_validation.report import (
 )
 from services.tools.spec_validation.schemas import COMPOSITION, merge_first, scan_schema
 from services.tools.spec_validation.values import as_dict, as_list
-from services.tools.tool_names import TOOL_NAME_SEPARATOR
+from services.tools.tool_names import full_name
 
 # The HTTP methods of an OpenAPI 3.0/3.1 Path Item (normalization reads them here too).
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -58,11 +58,7 @@ class Operation:
             operation_id=self.operation_id,
             method=self.method.upper(),
             path=self.url,
-            tool_name=(
-                f"{target_name}{TOOL_NAME_SEPARATOR}{self.operation_id}"
-                if self.operation_id
-                else None
-            ),
+            tool_name=(full_name(target_name, self.operation_id) if self.operation_id else None),
             servable=not self.issues,
             published=published,
             findings=findings,

@@ -20,7 +20,12 @@ from services.tools.spec_validation.report import Issue, short
 from services.tools.spec_validation.schemas import COMPOSITION
 from services.tools.spec_validation.servers import server_url_problems
 from services.tools.spec_validation.values import as_dict, as_list
-from services.tools.tool_names import MAX_TOOL_NAME, TOOL_NAME_PATTERN, TOOL_NAME_SEPARATOR
+from services.tools.tool_names import (
+    MAX_TOOL_NAME,
+    TOOL_NAME_PATTERN,
+    TOOL_NAME_SEPARATOR,
+    full_name,
+)
 
 # The operationId becomes the tool name (services/tools/tool_names.py).
 OPERATION_ID_PATTERN = TOOL_NAME_PATTERN
@@ -69,7 +74,7 @@ def _operation_id_issues(op: Operation, target_name: str) -> Iterator[Issue]:
             f"operationId {short(repr(raw))} must be letters, digits, '_' and '-' only: "
             "it becomes the tool name, and the models' tool specs refuse other characters",
         )
-    tool_name = f"{target_name}{TOOL_NAME_SEPARATOR}{raw}"
+    tool_name = full_name(target_name, raw)
     if len(tool_name) > MAX_TOOL_NAME:
         yield Issue(
             "tool-name-too-long",

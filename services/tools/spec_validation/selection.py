@@ -15,7 +15,7 @@ from services.tools.json_pointer import ROOT, child
 from services.tools.models import MAX_SPEC_BYTES, MAX_TARGETS_PER_GATEWAY
 from services.tools.spec_validation.document import Operation
 from services.tools.spec_validation.report import Finding, doc_error, short
-from services.tools.tool_names import MODEL_TOOL_NAME, TOOL_NAME_SEPARATOR
+from services.tools.tool_names import MODEL_TOOL_NAME, full_name
 
 # Limits. 1,000 tools per target and 100 targets per gateway are the
 # AgentCore Gateway quotas the project works to; they live on the AgentCore
@@ -89,7 +89,7 @@ def model_limit_findings(published: Sequence[Operation], target_name: str) -> li
     its whole tool list."""
     findings = []
     for op in published:
-        name = f"{target_name}{TOOL_NAME_SEPARATOR}{op.operation_id}"
+        name = full_name(target_name, op.operation_id)
         if op.operation_id and not op.issues and len(name) > MODEL_TOOL_NAME:
             findings.append(
                 Finding(

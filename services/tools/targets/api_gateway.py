@@ -39,7 +39,7 @@ from services.tools.targets.base import (
     StoredArtifact,
     checked_or_refused,
 )
-from services.tools.tool_names import TOOL_NAME_SEPARATOR
+from services.tools.tool_names import full_name
 
 
 def _tool_configuration(description: dict[str, Any]) -> dict[str, Any]:
@@ -98,9 +98,7 @@ class ApiGatewayKind(DescribedInTarget):
             "stage": source.stage,
             "operations": list(prepared.operations) if prepared else [],
             "tools": list(prepared.tools) if prepared else [],
-            "tool_names": [f"{target_name}{TOOL_NAME_SEPARATOR}{n}" for n in prepared.tools]
-            if prepared
-            else [],
+            "tool_names": [full_name(target_name, n) for n in prepared.tools] if prepared else [],
             "errors": check.findings,
         }
 

@@ -45,7 +45,7 @@ from services.tools.targets.tool_definitions import (
     Findings,
     checked_definitions,
 )
-from services.tools.tool_names import TOOL_NAME_SEPARATOR
+from services.tools.tool_names import full_name
 
 # The API's `LambdaFunctionArn` (pattern and length, botocore's service
 # model, McpLambdaTargetConfiguration.lambdaArn).
@@ -145,9 +145,7 @@ class LambdaKind(DescribedInTarget, stored_document.StoredDocumentKind):
             "lambda_arn": source.lambda_arn,
             "tools_s3_key": source.tools_s3_key,
             "tools": list(prepared.tools) if prepared else [],
-            "tool_names": [f"{target_name}{TOOL_NAME_SEPARATOR}{n}" for n in prepared.tools]
-            if prepared
-            else [],
+            "tool_names": [full_name(target_name, n) for n in prepared.tools] if prepared else [],
             "errors": check.findings,
             "size_bytes": len(prepared.body) if prepared else None,
         }

@@ -44,7 +44,7 @@ from services.tools.targets.base import (
     checked_or_refused,
 )
 from services.tools.targets.tool_definitions import BASE, Findings, checked_definitions
-from services.tools.tool_names import TOOL_NAME_SEPARATOR
+from services.tools.tool_names import full_name
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ class McpServerKind(DescribedInTarget, stored_document.StoredDocumentKind):
             "endpoint": source.endpoint,
             "listing_mode": source.listing_mode,
             "tools": tools,
-            "tool_names": [f"{target_name}{TOOL_NAME_SEPARATOR}{n}" for n in tools],
+            "tool_names": [full_name(target_name, n) for n in tools],
             "errors": check.findings,
             "size_bytes": len(prepared.body) if prepared and prepared.body is not None else None,
         }

@@ -51,7 +51,7 @@ from services.tools.targets.base import (
     StoredArtifact,
     checked_or_refused,
 )
-from services.tools.tool_names import TOOL_NAME_SEPARATOR, name_problem
+from services.tools.tool_names import full_name, name_problem
 
 SMITHY_PAGE = "https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-building-smithy-targets.html"
 # AgentCore's "Maximum model size: 10MB" (the page above), of the stored
@@ -455,7 +455,7 @@ class SmithyKind(DescribedInTarget, stored_document.StoredDocumentKind):
             "service": prepared.service if prepared else None,
             "s3_key": source.s3_key,
             "tools": tools,
-            "tool_names": [f"{target_name}{TOOL_NAME_SEPARATOR}{n}" for n in tools],
+            "tool_names": [full_name(target_name, n) for n in tools],
             "errors": check.report(),
             "size_bytes": len(prepared.body) if prepared else None,
         }
